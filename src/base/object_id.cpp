@@ -1,0 +1,112 @@
+#include "base/object_id.hpp"
+
+#include <openssl/rand.h>
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+
+namespace base {
+namespace {
+
+struct ProcessState {
+  std::array<std::uint8_t, 5> random{};
+  std::atomic<std::uint32_t> counter{0};
+  ProcessState() {
+    random_bytes(random.data(), random.size());
+    std::uint32_t c = 0;
+    random_bytes(&c, sizeof c);
+    counter.store(c & 0xFFFFFF);
+  }
+};
+
+ProcessState& state() {
+  static ProcessState s;
+  return s;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+void random_bytes(void* out, std::size_t n) {
+  if (RAND_bytes(static_cast<unsigned char*>(out), static_cast<int>(n)) != 1)
+    throw std::runtime_error("RAND_bytes failed");
+}
+
+std::string random_token(std::size_t n) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string raw(n, '\0');
+  random_bytes(raw.data(), n);
+  std::string out;
+  out.reserve((n * 4 + 2) / 3);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : raw) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(acc >> bits) & 0x3F]);
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3F]);
+  return out;
+}
+
+ObjectId ObjectId::generate() {
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  return generate(static_cast<std::uint32_t>(secs));
+}
+
+ObjectId ObjectId::generate(std::uint32_t unix_seconds) {
+  auto& s = state();
+  std::uint32_t c = s.counter.fetch_add(1, std::memory_order_relaxed) & 0xFFFFFF;
+  ObjectId id;
+  auto& b = id.bytes_;
+  b[0] = static_cast<std::uint8_t>(unix_seconds >> 24);
+  b[1] = static_cast<std::uint8_t>(unix_seconds >> 16);
+  b[2] = static_cast<std::uint8_t>(unix_seconds >> 8);
+  b[3] = static_cast<std::uint8_t>(unix_seconds);
+  for (int i = 0; i < 5; ++i) b[4 + i] = s.random[i];
+  b[9] = static_cast<std::uint8_t>(c >> 16);
+  b[10] = static_cast<std::uint8_t>(c >> 8);
+  b[11] = static_cast<std::uint8_t>(c);
+  return id;
+}
+
+std::optional<ObjectId> ObjectId::parse(std::string_view hex) {
+  if (hex.size() != 24) return std::nullopt;
+  ObjectId id;
+  for (std::size_t i = 0; i < 12; ++i) {
+    int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id.bytes_[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return id;
+}
+
+std::string ObjectId::hex() const {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(24, '0');
+  for (std::size_t i = 0; i < 12; ++i) {
+    out[2 * i] = kDigits[bytes_[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes_[i] & 0xF];
+  }
+  return out;
+}
+
+std::uint32_t ObjectId::seconds() const {
+  return std::uint32_t{bytes_[0]} << 24 | std::uint32_t{bytes_[1]} << 16 |
+         std::uint32_t{bytes_[2]} << 8 | std::uint32_t{bytes_[3]};
+}
+
+}  // namespace base

@@ -1,0 +1,444 @@
+#include "engineio/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/url/parse_query.hpp>
+
+#include <algorithm>
+
+#include "base/log.hpp"
+#include "base/object_id.hpp"
+#include "engineio/transport.hpp"
+#include "http/response.hpp"
+
+namespace engineio {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using tcp = asio::ip::tcp;
+using http::Field;
+using http::Status;
+using http::Verb;
+
+namespace {
+
+// Runs f() on `strand` and resumes the caller on its own executor with the result.
+template <class F>
+auto on_strand(const asio::any_io_executor& strand, F f) -> base::awaitable<decltype(f())> {
+  using R = decltype(f());
+  co_return co_await asio::co_spawn(
+      strand, [f = std::move(f)]() mutable -> base::awaitable<R> { co_return f(); },
+      asio::use_awaitable);
+}
+
+void log_exception(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("engineio: {}", ex.what());
+  }
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view error_message(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::unknown_transport: return "Transport unknown";
+    case ErrorCode::unknown_sid: return "Session ID unknown";
+    case ErrorCode::bad_handshake_method: return "Bad handshake method";
+    case ErrorCode::bad_request: return "Bad request";
+    case ErrorCode::forbidden: return "Forbidden";
+    case ErrorCode::unsupported_protocol_version: return "Unsupported protocol version";
+  }
+  return "Bad request";
+}
+
+bool clean_close(boost::system::error_code ec) {
+  return ec == websocket::error::closed || ec == asio::error::eof ||
+         ec == beast::http::error::end_of_stream || ec == asio::error::connection_reset;
+}
+
+}  // namespace
+
+const std::string* HandshakeInfo::query_param(std::string_view name) const {
+  for (auto& [k, v] : query)
+    if (k == name) return &v;
+  return nullptr;
+}
+
+const std::string* HandshakeInfo::header(std::string_view name) const {
+  for (auto& [k, v] : headers)
+    if (iequals(k, name)) return &v;
+  return nullptr;
+}
+
+std::shared_ptr<Server> Server::create(asio::io_context& ioc, Options opts,
+                                       std::shared_ptr<Handler> handler) {
+  return std::make_shared<Server>(ioc, std::move(opts), std::move(handler));
+}
+
+Server::Server(asio::io_context& ioc, Options opts, std::shared_ptr<Handler> handler)
+    : ioc_(ioc), opts_(std::move(opts)), handler_(std::move(handler)) {}
+
+std::uint64_t Server::body_limit(const http::Request&) const { return opts_.max_payload; }
+
+std::size_t Server::session_count() const {
+  std::lock_guard lk(mu_);
+  return sessions_.size();
+}
+
+SessionPtr Server::find(const std::string& sid) const {
+  std::lock_guard lk(mu_);
+  auto it = sessions_.find(sid);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+void Server::remove(const std::string& sid) {
+  SessionPtr keep;  // destroyed outside the lock
+  std::lock_guard lk(mu_);
+  auto it = sessions_.find(sid);
+  if (it != sessions_.end()) {
+    keep = std::move(it->second);
+    sessions_.erase(it);
+  }
+}
+
+void Server::shutdown() {
+  stopping_ = true;
+  std::vector<SessionPtr> all;
+  {
+    std::lock_guard lk(mu_);
+    all.reserve(sessions_.size());
+    for (auto& [id, s] : sessions_) all.push_back(s);
+  }
+  for (auto& s : all) s->close(CloseReason::server_shutdown);
+}
+
+std::string Server::open_packet(const std::string& sid, Transport t) const {
+  std::string s;
+  s.reserve(128);
+  s += R"({"sid":")";
+  s += sid;
+  s += R"(","upgrades":[)";
+  if (t == Transport::polling && opts_.allow_websocket) s += R"("websocket")";
+  s += R"(],"pingInterval":)";
+  s += std::to_string(opts_.ping_interval.count());
+  s += R"(,"pingTimeout":)";
+  s += std::to_string(opts_.ping_timeout.count());
+  s += R"(,"maxPayload":)";
+  s += std::to_string(opts_.max_payload);
+  s += '}';
+  return s;
+}
+
+void Server::add_cors(const http::Request& req, http::Response& res) const {
+  if (opts_.cors_origins.empty()) return;
+  auto origin = req[Field::origin];
+  bool any = std::find(opts_.cors_origins.begin(), opts_.cors_origins.end(), "*") !=
+             opts_.cors_origins.end();
+  if (any && !opts_.cors_credentials) {
+    res.set(Field::access_control_allow_origin, "*");
+    return;
+  }
+  if (origin.empty()) return;
+  bool listed = any || std::find(opts_.cors_origins.begin(), opts_.cors_origins.end(), origin) !=
+                           opts_.cors_origins.end();
+  if (!listed) return;
+  res.set(Field::access_control_allow_origin, origin);
+  res.set(Field::vary, "Origin");
+  if (opts_.cors_credentials) res.set(Field::access_control_allow_credentials, "true");
+}
+
+base::awaitable<http::Outcome> Server::reply(http::Request& req, http::Connection& conn,
+                                             http::Response res, bool close) {
+  add_cors(req, res);
+  if (close) res.keep_alive(false);
+  unsigned status = res.result_int();
+  bool ok = co_await http::write_response(conn, res);
+  bool keep = ok && !close && res.keep_alive();
+  co_return http::Outcome{keep ? http::Disposition::keep_alive : http::Disposition::close, status};
+}
+
+// The one place Engine.IO errors become HTTP responses.
+base::awaitable<http::Outcome> Server::reply_error(http::Request& req, http::Connection& conn,
+                                                   ErrorCode code, std::string_view message) {
+  if (message.empty()) message = error_message(code);
+  auto status = code == ErrorCode::forbidden ? Status::forbidden : Status::bad_request;
+  boost::json::object body;
+  body["code"] = static_cast<int>(code);
+  body["message"] = message;
+  // A refused WebSocket upgrade gets the error and the connection is closed.
+  bool close = websocket::is_upgrade(req);
+  co_return co_await reply(req, conn, http::json_response(req, status, body), close);
+}
+
+base::awaitable<http::Outcome> Server::handle(http::Request req, http::Connection& conn) {
+  std::string_view eio, transport, sid;
+  auto parsed = boost::urls::parse_query(http::target_query(req.target()));
+  if (!parsed) co_return co_await reply_error(req, conn, ErrorCode::bad_request);
+  boost::urls::encoding_opts eopt;
+  eopt.space_as_plus = true;
+  std::vector<std::pair<std::string, std::string>> query;
+  for (auto p : *parsed) {
+    query.emplace_back(p.key.decode(eopt), p.has_value ? p.value.decode(eopt) : std::string());
+  }
+  for (auto& [k, v] : query) {
+    if (k == "EIO" && eio.empty()) eio = v;
+    if (k == "transport" && transport.empty()) transport = v;
+    if (k == "sid" && sid.empty()) sid = v;
+  }
+
+  if (req.method() == Verb::options) {
+    http::Response res = http::make_response(req, Status::no_content, {}, {});
+    if (!opts_.cors_origins.empty()) {
+      res.set(Field::access_control_allow_methods, "GET,HEAD,PUT,PATCH,POST,DELETE");
+      auto requested = req[Field::access_control_request_headers];
+      if (!requested.empty()) res.set(Field::access_control_allow_headers, requested);
+    }
+    co_return co_await reply(req, conn, std::move(res));
+  }
+
+  Transport t;
+  if (transport == "polling" && opts_.allow_polling)
+    t = Transport::polling;
+  else if (transport == "websocket" && opts_.allow_websocket)
+    t = Transport::websocket;
+  else
+    co_return co_await reply_error(req, conn, ErrorCode::unknown_transport);
+  bool upgrade = websocket::is_upgrade(req);
+  if (t == Transport::websocket && !upgrade)
+    co_return co_await reply_error(req, conn, ErrorCode::bad_request);
+
+  if (!sid.empty()) {
+    auto s = find(std::string(sid));
+    if (!s) co_return co_await reply_error(req, conn, ErrorCode::unknown_sid);
+    if (t == Transport::websocket) co_return take_websocket(std::move(req), conn, s, nullptr);
+    co_return co_await handle_polling(std::move(req), conn, std::move(s));
+  }
+
+  if (req.method() != Verb::get)
+    co_return co_await reply_error(req, conn, ErrorCode::bad_handshake_method);
+  if (eio != "4")
+    co_return co_await reply_error(req, conn, ErrorCode::unsupported_protocol_version);
+  if (stopping_) {
+    auto res = http::make_response(req, Status::service_unavailable, {}, {});
+    co_return co_await reply(req, conn, std::move(res), true);
+  }
+
+  auto hs = std::make_shared<HandshakeInfo>();
+  hs->query = std::move(query);
+  for (auto& f : req) {
+    std::string name = lower(f.name_string());
+    if (!opts_.handshake_headers.empty() &&
+        std::find(opts_.handshake_headers.begin(), opts_.handshake_headers.end(), name) ==
+            opts_.handshake_headers.end())
+      continue;
+    hs->headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  boost::system::error_code ec;
+  hs->remote_address = conn.remote.address().to_string(ec);
+  hs->remote_port = conn.remote.port();
+  hs->url = std::string(req.target());
+  hs->transport = t;
+  if (opts_.allow_request) {
+    if (auto refusal = opts_.allow_request(*hs))
+      co_return co_await reply_error(req, conn, ErrorCode::forbidden, *refusal);
+  }
+  if (t == Transport::websocket) co_return take_websocket(std::move(req), conn, nullptr, hs);
+  co_return co_await handshake_polling(std::move(req), conn, std::move(hs));
+}
+
+base::awaitable<http::Outcome> Server::handshake_polling(
+    http::Request req, http::Connection& conn, std::shared_ptr<const HandshakeInfo> hs) {
+  auto strand = asio::make_strand(ioc_);
+  auto s = std::make_shared<Session>(base::random_token(15), shared_from_this(), strand,
+                                     std::move(hs), Transport::polling);
+  {
+    std::lock_guard lk(mu_);
+    sessions_.emplace(s->id(), s);
+  }
+  // The handshake GET carries the open packet and whatever the handler queued in on_open.
+  std::string body = co_await on_strand(s->executor(), [s] {
+    s->open();
+    std::string b = s->take_payload();
+    if (s->phase_ == Session::Phase::draining) s->finish();
+    return b;
+  });
+  auto res = http::make_response(req, Status::ok, std::move(body), "text/plain; charset=UTF-8");
+  res.set(Field::cache_control, "no-store");
+  co_return co_await reply(req, conn, std::move(res));
+}
+
+base::awaitable<http::Outcome> Server::handle_polling(http::Request req, http::Connection& conn,
+                                                      SessionPtr s) {
+  using namespace asio::experimental::awaitable_operators;
+  std::optional<PollAnswer> answer;
+  bool is_get = req.method() == Verb::get;
+  if (is_get) {
+    auto w = std::make_shared<PollWaiter>(conn.stream.get_executor());
+    answer = co_await on_strand(s->executor(), [s, w] { return s->begin_poll(w); });
+    if (!answer) {
+      // Hold the request. Watch the socket meanwhile: a client that gives up on the poll
+      // (TCP close) closes the session ([ref] "poll connection closed prematurely").
+      auto& sock = conn.stream.socket();
+      bool watch = true;
+      while (!w->done) {
+        if (!watch) {
+          co_await w->timer.async_wait(base::as_result);
+          continue;
+        }
+        auto r = co_await (w->timer.async_wait(base::as_result) ||
+                           sock.async_wait(tcp::socket::wait_read, base::as_result));
+        if (r.index() == 1 && !w->done) {
+          boost::system::error_code ec = std::get<0>(std::get<1>(r));
+          boost::system::error_code ec2;
+          if (ec || sock.available(ec2) == 0 || ec2) {
+            asio::post(s->executor(), [s, w] { s->poll_aborted(w); });
+            co_return http::Outcome{http::Disposition::close, 499};
+          }
+          watch = false;  // a pipelined request is waiting; stop watching
+        }
+      }
+      answer = std::move(w->answer);
+    }
+  } else if (req.method() == Verb::post) {
+    bool octet = req[Field::content_type].starts_with("application/octet-stream");
+    answer = co_await on_strand(s->executor(), [s, body = std::move(req.body()), octet] {
+      return s->on_post(body, octet);
+    });
+  } else {
+    co_return co_await reply(req, conn,
+                             http::make_response(req, Status::internal_server_error, {}, {}));
+  }
+  if (answer->error_code >= 0)
+    co_return co_await reply_error(req, conn, static_cast<ErrorCode>(answer->error_code));
+  if (answer->status != 200) {
+    auto res = http::make_response(req, static_cast<Status>(answer->status), {}, {});
+    co_return co_await reply(req, conn, std::move(res));
+  }
+  auto res = http::make_response(req, Status::ok, std::move(answer->body),
+                                 is_get ? "text/plain; charset=UTF-8" : "text/html");
+  if (is_get) res.set(Field::cache_control, "no-store");
+  co_return co_await reply(req, conn, std::move(res));
+}
+
+http::Outcome Server::take_websocket(http::Request req, http::Connection& conn, SessionPtr s,
+                                     std::shared_ptr<const HandshakeInfo> hs) {
+  if (conn.buffer.size() > 0)
+    spdlog::debug("engineio: {} bytes after the upgrade request ignored", conn.buffer.size());
+  tcp::socket sock = conn.stream.release_socket();
+  std::shared_ptr<WsConn> c;
+  if (!s) {
+    // A new WebSocket session runs on the connection's strand.
+    auto strand = sock.get_executor();
+    s = std::make_shared<Session>(base::random_token(15), shared_from_this(), strand,
+                                  std::move(hs), Transport::websocket);
+    c = std::make_shared<WsConn>(std::move(sock));
+    asio::co_spawn(strand, run_websocket(s, c, std::move(req), false), log_exception);
+  } else {
+    // Upgrade: move the socket onto the session's strand so one strand serialises everything.
+    boost::system::error_code ec;
+    auto ep = sock.local_endpoint(ec);
+    if (ec) return {http::Disposition::taken, 101};
+    tcp::socket moved(s->executor());
+    moved.assign(ep.protocol(), sock.release(ec), ec);
+    if (ec) return {http::Disposition::taken, 101};
+    c = std::make_shared<WsConn>(std::move(moved));
+    asio::co_spawn(s->executor(), run_websocket(s, c, std::move(req), true), log_exception);
+  }
+  return {http::Disposition::taken, 101};
+}
+
+base::awaitable<void> Server::run_websocket(SessionPtr s, std::shared_ptr<WsConn> c,
+                                            http::Request req, bool upgrade) {
+  auto& ws = c->ws;
+  websocket::stream_base::timeout to{};
+  to.handshake_timeout = std::chrono::seconds(10);
+  to.idle_timeout = websocket::stream_base::none();
+  to.keep_alive_pings = false;
+  ws.set_option(to);
+  ws.read_message_max(opts_.max_payload);
+  ws.auto_fragment(false);
+  auto [ec] = co_await ws.async_accept(req, base::as_result);
+  if (ec) co_return;
+  req = {};  // release the request's memory for the life of the connection
+
+  beast::flat_buffer buf;
+  auto read = [&]() -> base::awaitable<boost::system::error_code> {
+    buf.clear();
+    auto [rec, n] = co_await ws.async_read(buf, base::as_result);
+    (void)n;
+    co_return rec;
+  };
+
+  if (!upgrade) {
+    {
+      std::lock_guard lk(mu_);
+      sessions_.emplace(s->id(), s);
+    }
+    s->attach_ws(c);
+    s->open();
+  } else {
+    if (!s->begin_probe(c)) {
+      // Already upgraded (or upgrading / opened over WebSocket): accept, then close (A7).
+      c->closing = true;
+      co_await ws.async_close(websocket::close_code::none, base::as_result);
+      co_return;
+    }
+    asio::steady_timer deadline(s->executor(), opts_.upgrade_timeout);
+    deadline.async_wait([c](boost::system::error_code dec) {
+      if (!dec) beast::get_lowest_layer(c->ws).close();
+    });
+    auto rec = co_await read();
+    bool probed = !rec && ws.got_text() && beast::buffers_to_string(buf.data()) == "2probe";
+    if (probed) {
+      ws.text(true);
+      auto [wec, wn] = co_await ws.async_write(asio::buffer("3probe", 6), base::as_result);
+      (void)wn;
+      probed = !wec;
+    }
+    if (!probed) {
+      s->drop_candidate(c);
+      co_return;
+    }
+    s->probe_answered(c);
+    rec = co_await read();
+    bool upgraded = !rec && ws.got_text() && beast::buffers_to_string(buf.data()) == "5";
+    deadline.cancel();
+    if (!upgraded || !s->complete_upgrade(c)) {
+      s->drop_candidate(c);
+      co_return;
+    }
+  }
+
+  for (;;) {
+    auto rec = co_await read();
+    if (rec) {
+      s->on_ws_error(c, clean_close(rec));
+      co_return;
+    }
+    Message m{beast::buffers_to_string(buf.data()), ws.got_binary()};
+    // Do not keep a large read buffer while the connection idles.
+    buf.clear();
+    buf.shrink_to_fit();
+    s->on_ws_message(c, std::move(m));
+  }
+}
+
+}  // namespace engineio

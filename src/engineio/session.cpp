@@ -1,0 +1,406 @@
+#include "engineio/session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+
+#include "base/log.hpp"
+#include "engineio/server.hpp"
+#include "engineio/transport.hpp"
+
+namespace engineio {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+
+namespace {
+// Control frames are shared by every session.
+const Frame& ping_frame() {
+  static const Frame f = Frame::control(PacketType::ping);
+  return f;
+}
+const Frame& close_frame() {
+  static const Frame f = Frame::control(PacketType::close);
+  return f;
+}
+// While an upgrade is in progress a GET is answered with a noop after this delay, so that a
+// client that pauses polling can finish its upgrade ([ref] engine.io re-checks every 100 ms). A
+// GET that races the final "5" gets 400 instead.
+constexpr std::chrono::milliseconds kUpgradeNoopDelay{100};
+}  // namespace
+
+std::string_view to_string(CloseReason r) {
+  switch (r) {
+    case CloseReason::transport_close: return "transport close";
+    case CloseReason::transport_error: return "transport error";
+    case CloseReason::ping_timeout: return "ping timeout";
+    case CloseReason::parse_error: return "parse error";
+    case CloseReason::forced_close: return "forced close";
+    case CloseReason::server_shutdown: return "server shutting down";
+    case CloseReason::slow_consumer: return "slow consumer";
+  }
+  return "unknown";
+}
+
+void complete_poll(const std::shared_ptr<PollWaiter>& w, PollAnswer a) {
+  asio::post(w->timer.get_executor(), [w, a = std::move(a)]() mutable {
+    if (w->done) return;
+    w->done = true;
+    w->answer = std::move(a);
+    w->timer.cancel();
+  });
+}
+
+Session::Session(std::string id, std::shared_ptr<Server> server, asio::any_io_executor strand,
+                 std::shared_ptr<const HandshakeInfo> handshake, Transport transport)
+    : id_(std::move(id)),
+      server_(std::move(server)),
+      strand_(std::move(strand)),
+      handshake_(std::move(handshake)),
+      transport_(transport),
+      timer_(strand_) {}
+
+Session::~Session() = default;
+
+void Session::send(Frame frame) {
+  asio::dispatch(strand_, [self = shared_from_this(), f = std::move(frame)]() mutable {
+    self->enqueue(std::move(f));
+  });
+}
+
+void Session::send(std::vector<Frame> frames) {
+  asio::dispatch(strand_, [self = shared_from_this(), fs = std::move(frames)]() mutable {
+    if (self->phase_ != Phase::open) return;
+    for (auto& f : fs) {
+      self->queued_bytes_ += f.size();
+      self->queue_.push_back(std::move(f));
+    }
+    self->enqueue(Frame());  // bound check + flush
+  });
+}
+
+void Session::close() { close(CloseReason::forced_close); }
+
+void Session::close(CloseReason reason) {
+  asio::dispatch(strand_, [self = shared_from_this(), reason] { self->end(reason, true); });
+}
+
+void Session::open() {
+  queue_.push_back(Frame::control(PacketType::open, server_->open_packet(id_, transport())));
+  handler_told_ = true;
+  server_->handler().on_open(shared_from_this(), *handshake_);
+  if (phase_ != Phase::open) return;
+  schedule_ping();
+  flush();
+}
+
+void Session::enqueue(Frame f) {
+  if (phase_ != Phase::open) return;
+  if (!f.empty()) {
+    queued_bytes_ += f.size();
+    queue_.push_back(std::move(f));
+  }
+  const auto& o = server_->options();
+  if (queue_.size() > o.max_queued_frames || queued_bytes_ > o.max_queued_bytes) {
+    spdlog::debug("engineio {}: outbound queue full ({} frames, {} bytes)", id_, queue_.size(),
+                  queued_bytes_);
+    end(CloseReason::slow_consumer, false);
+    return;
+  }
+  flush();
+}
+
+void Session::flush() {
+  if (queue_.empty()) return;
+  if (transport() == Transport::websocket) {
+    ws_write_next();
+  } else if (poll_) {
+    answer_poll(PollAnswer{200, take_payload()});
+  }
+}
+
+std::string Session::take_payload() {
+  std::string body = encode_payload(queue_);
+  std::vector<Frame>().swap(queue_);
+  queued_bytes_ = 0;
+  return body;
+}
+
+void Session::answer_poll(PollAnswer a) {
+  auto w = std::move(poll_);
+  poll_.reset();
+  if (w) complete_poll(w, std::move(a));
+}
+
+bool Session::on_packet(Packet p) {
+  if (phase_ != Phase::open) return false;
+  switch (p.type) {
+    case PacketType::message:
+      server_->handler().on_message(shared_from_this(), Message{std::move(p.data), p.binary});
+      return phase_ == Phase::open;
+    case PacketType::pong:
+      if (awaiting_pong_) {
+        awaiting_pong_ = false;
+        schedule_ping();
+      }
+      return true;
+    case PacketType::close:
+      // The client closes: a held GET ends with a noop, not a close packet (EIO4 suite).
+      if (poll_) answer_poll(PollAnswer{200, "6"});
+      end(CloseReason::transport_close, false);
+      return false;
+    case PacketType::ping:
+      // v4: the server pings, never the client ([ref] "invalid heartbeat direction").
+      end(CloseReason::transport_error, false);
+      return false;
+    case PacketType::open:
+    case PacketType::upgrade:
+    case PacketType::noop:
+      return true;
+  }
+  return true;
+}
+
+void Session::end(CloseReason reason, bool graceful) {
+  if (phase_ != Phase::open) return;
+  phase_ = Phase::draining;
+  awaiting_pong_ = false;
+  timer_.cancel();
+  if (candidate_) {
+    ws_close(candidate_, true);
+    candidate_.reset();
+  }
+  if (!graceful) {
+    std::vector<Frame>().swap(queue_);
+    queued_bytes_ = 0;
+  }
+  if (transport() == Transport::websocket) {
+    // The writer closes the WebSocket once the queue is empty.
+    if (ws_) {
+      if (graceful)
+        ws_write_next();
+      else
+        ws_close(ws_, reason != CloseReason::transport_close);
+    }
+    finish();
+  } else if (graceful) {
+    queue_.push_back(close_frame());
+    if (poll_) {
+      answer_poll(PollAnswer{200, take_payload()});
+      finish();
+    } else {
+      // Keep the sid until the client's next GET collects the close packet ([ref] waits too).
+      timer_.expires_after(server_->options().ping_interval + server_->options().ping_timeout);
+      timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec && self->phase_ == Phase::draining) self->finish();
+      });
+    }
+  } else {
+    if (poll_) answer_poll(PollAnswer{200, "1"});
+    finish();
+  }
+  if (handler_told_) {
+    handler_told_ = false;
+    server_->handler().on_close(shared_from_this(), reason);
+  }
+  user.reset();
+}
+
+void Session::finish() {
+  if (phase_ == Phase::closed) return;
+  phase_ = Phase::closed;
+  timer_.cancel();
+  server_->remove(id_);
+}
+
+std::optional<PollAnswer> Session::begin_poll(const std::shared_ptr<PollWaiter>& w) {
+  if (phase_ == Phase::closed) return PollAnswer{400, {}, int(ErrorCode::unknown_sid)};
+  if (transport() == Transport::websocket) return PollAnswer{400, {}, int(ErrorCode::bad_request)};
+  if (poll_) {
+    // EIO4 §Receiving data: a second concurrent GET closes the session; the first gets "1".
+    end(CloseReason::transport_error, false);
+    return PollAnswer{400, {}};
+  }
+  if (phase_ == Phase::draining) {
+    std::string body = take_payload();
+    if (body.empty()) body = "1";
+    finish();
+    return PollAnswer{200, std::move(body)};
+  }
+  if (!queue_.empty()) return PollAnswer{200, take_payload()};
+  poll_ = w;
+  if (upgrade_ == Upgrade::upgrading) {
+    auto t = std::make_shared<asio::steady_timer>(strand_, kUpgradeNoopDelay);
+    t->async_wait([self = shared_from_this(), t, w](boost::system::error_code) {
+      if (self->poll_ == w && self->upgrade_ == Upgrade::upgrading)
+        self->answer_poll(PollAnswer{200, "6"});
+    });
+  }
+  return std::nullopt;
+}
+
+void Session::poll_aborted(const std::shared_ptr<PollWaiter>& w) {
+  if (poll_ != w) return;
+  poll_.reset();
+  end(CloseReason::transport_close, false);
+}
+
+PollAnswer Session::on_post(std::string_view body, bool octet_stream) {
+  if (phase_ == Phase::closed) return PollAnswer{400, {}, int(ErrorCode::unknown_sid)};
+  if (transport() == Transport::websocket) return PollAnswer{400, {}, int(ErrorCode::bad_request)};
+  if (phase_ == Phase::draining) return PollAnswer{200, "ok"};
+  if (octet_stream) {
+    // v3 binary payloads; v4 clients never send them ([ref] 400 and close).
+    end(CloseReason::transport_error, false);
+    return PollAnswer{400, {}};
+  }
+  auto packets = decode_payload(body);
+  if (!packets) {
+    spdlog::debug("engineio {}: bad payload: {}", id_, to_string(packets.error()));
+    end(CloseReason::parse_error, false);
+    return PollAnswer{400, {}};
+  }
+  for (auto& p : *packets)
+    if (!on_packet(std::move(p))) break;
+  return PollAnswer{200, "ok"};
+}
+
+// ---- WebSocket ----
+
+void Session::attach_ws(std::shared_ptr<WsConn> c) { ws_ = std::move(c); }
+
+void Session::ws_write_next() {
+  if (writing_ || !ws_) return;
+  if (batch_index_ >= batch_.size()) {
+    std::vector<Frame>().swap(batch_);
+    batch_index_ = 0;
+    if (queue_.empty()) {
+      if (phase_ != Phase::open) ws_close(ws_, false);
+      return;
+    }
+    batch_.swap(queue_);
+    queued_bytes_ = 0;
+  }
+  writing_ = true;
+  const Frame& f = batch_[batch_index_];
+  auto& ws = ws_->ws;
+  ws.text(!f.is_binary());
+  auto bytes = f.wire();
+  ws.async_write(asio::buffer(bytes.data(), bytes.size()),
+                 [self = shared_from_this(), c = ws_](boost::system::error_code ec, std::size_t) {
+                   self->on_ws_written(c, !ec);
+                 });
+}
+
+void Session::on_ws_written(const std::shared_ptr<WsConn>& c, bool ok) {
+  writing_ = false;
+  if (c != ws_) return;
+  if (!ok) {
+    on_ws_error(c, false);
+    return;
+  }
+  ++batch_index_;
+  ws_write_next();
+}
+
+void Session::ws_close(const std::shared_ptr<WsConn>& c, bool hard) {
+  if (c->closing) return;
+  c->closing = true;
+  if (hard) {
+    beast::get_lowest_layer(c->ws).close();
+    return;
+  }
+  // [ref] the server closes without a status code (clients see 1005).
+  c->ws.async_close(websocket::close_code::none, [c](boost::system::error_code) {});
+}
+
+void Session::on_ws_message(const std::shared_ptr<WsConn>& c, Message m) {
+  if (c != ws_ || phase_ != Phase::open) return;
+  if (m.binary) {
+    on_packet(Packet{PacketType::message, std::move(m.data), true});
+    return;
+  }
+  if (m.data.empty() || m.data.front() < '0' || m.data.front() > '6') {
+    end(CloseReason::parse_error, false);
+    return;
+  }
+  auto type = static_cast<PacketType>(m.data.front() - '0');
+  m.data.erase(0, 1);
+  on_packet(Packet{type, std::move(m.data), false});
+}
+
+void Session::on_ws_error(const std::shared_ptr<WsConn>& c, bool clean) {
+  if (c == candidate_) {
+    drop_candidate(c);
+    return;
+  }
+  if (c != ws_) return;
+  if (phase_ == Phase::open) {
+    end(clean ? CloseReason::transport_close : CloseReason::transport_error, false);
+  }
+  ws_.reset();
+  std::vector<Frame>().swap(batch_);
+  batch_index_ = 0;
+}
+
+bool Session::begin_probe(const std::shared_ptr<WsConn>& c) {
+  if (phase_ != Phase::open || transport() != Transport::polling || candidate_ ||
+      upgrade_ != Upgrade::none)
+    return false;
+  candidate_ = c;
+  upgrade_ = Upgrade::probing;
+  return true;
+}
+
+void Session::probe_answered(const std::shared_ptr<WsConn>& c) {
+  if (c != candidate_) return;
+  upgrade_ = Upgrade::upgrading;
+  // Release a held GET so the client can pause polling and send "5".
+  if (poll_) answer_poll(PollAnswer{200, "6"});
+}
+
+bool Session::complete_upgrade(const std::shared_ptr<WsConn>& c) {
+  if (c != candidate_ || phase_ != Phase::open) return false;
+  candidate_.reset();
+  ws_ = c;
+  upgrade_ = Upgrade::done;
+  transport_.store(Transport::websocket, std::memory_order_relaxed);
+  if (poll_) answer_poll(PollAnswer{400, {}, int(ErrorCode::bad_request)});
+  flush();
+  return true;
+}
+
+void Session::drop_candidate(const std::shared_ptr<WsConn>& c) {
+  if (candidate_ == c) {
+    candidate_.reset();
+    upgrade_ = Upgrade::none;
+  }
+  ws_close(c, true);
+}
+
+// ---- heartbeat ----
+
+void Session::schedule_ping() {
+  timer_.expires_after(server_->options().ping_interval);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_ping_timer();
+  });
+}
+
+void Session::on_ping_timer() {
+  if (phase_ != Phase::open) return;
+  if (awaiting_pong_) {
+    end(CloseReason::ping_timeout, false);
+    return;
+  }
+  // The timeout runs from when the ping is queued, even if no GET is there to carry it.
+  awaiting_pong_ = true;
+  timer_.expires_after(server_->options().ping_timeout);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_ping_timer();
+  });
+  enqueue(ping_frame());
+}
+
+}  // namespace engineio

@@ -1,0 +1,119 @@
+#pragma once
+// One Engine.IO session: its state machine, outbound queue, heartbeat and transports.
+//
+// Threading: every member is touched only on the session's strand (executor()). The public
+// send()/close() are thread-safe: they dispatch to the strand. Handler callbacks run on the strand.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engineio/handler.hpp"
+#include "engineio/packet.hpp"
+
+namespace engineio {
+
+class Server;
+struct WsConn;
+struct PollWaiter;
+
+// Result of a polling request, computed on the session strand.
+struct PollAnswer {
+  unsigned status = 200;
+  std::string body;
+  int error_code = -1;  // >= 0: answer with the Engine.IO JSON error {"code":N,...}
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // Created by Server only.
+  Session(std::string id, std::shared_ptr<Server> server, boost::asio::any_io_executor strand,
+          std::shared_ptr<const HandshakeInfo> handshake, Transport transport);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const std::string& id() const { return id_; }
+  const HandshakeInfo& handshake() const { return *handshake_; }
+  // Current transport; changes once, polling → websocket, on upgrade. Any thread.
+  Transport transport() const { return transport_.load(std::memory_order_relaxed); }
+  // The session's strand: Handler callbacks run here. Post here to touch upper-layer state.
+  const boost::asio::any_io_executor& executor() const { return strand_; }
+
+  // Queues frames in order (thread-safe; inline when called on the strand). Frames sent after
+  // the session closed are dropped. A batch is queued atomically (no other frames in between).
+  void send(Frame frame);
+  void send(std::vector<Frame> frames);
+  // Flushes queued frames, then closes the transport; on_close(forced_close). Thread-safe.
+  void close();
+  void close(CloseReason reason);
+
+  // Slot for the upper layer (e.g. its per-connection object). Strand only.
+  std::shared_ptr<void> user;
+
+ private:
+  friend class Server;
+  enum class Phase : unsigned char { open, draining, closed };
+  enum class Upgrade : unsigned char { none, probing, upgrading, done };
+
+  // --- strand-only internals, driven by Server and the transport coroutines ---
+  // Starts the heartbeat and tells the handler. The open packet is queued first.
+  void open();
+  void enqueue(Frame f);
+  void flush();
+  // Inbound packet from the active transport. Returns false if it closed the session.
+  bool on_packet(Packet p);
+  // Ends the session. graceful: queued frames are still delivered before the transport closes.
+  void end(CloseReason reason, bool graceful);
+  void finish();  // removes the session from the server once the transport is done
+
+  // polling
+  std::optional<PollAnswer> begin_poll(const std::shared_ptr<PollWaiter>& w);
+  void poll_aborted(const std::shared_ptr<PollWaiter>& w);
+  PollAnswer on_post(std::string_view body, bool octet_stream);
+  void answer_poll(PollAnswer a);
+  std::string take_payload();
+
+  // websocket
+  void attach_ws(std::shared_ptr<WsConn> c);
+  void ws_write_next();
+  void on_ws_written(const std::shared_ptr<WsConn>& c, bool ok);
+  void ws_close(const std::shared_ptr<WsConn>& c, bool hard);
+  void on_ws_message(const std::shared_ptr<WsConn>& c, Message m);
+  void on_ws_error(const std::shared_ptr<WsConn>& c, bool clean);
+  // upgrade
+  bool begin_probe(const std::shared_ptr<WsConn>& c);
+  void probe_answered(const std::shared_ptr<WsConn>& c);
+  bool complete_upgrade(const std::shared_ptr<WsConn>& c);
+  void drop_candidate(const std::shared_ptr<WsConn>& c);
+
+  void schedule_ping();
+  void on_ping_timer();
+
+  std::string id_;
+  std::shared_ptr<Server> server_;
+  boost::asio::any_io_executor strand_;
+  std::shared_ptr<const HandshakeInfo> handshake_;
+  std::atomic<Transport> transport_;
+  Phase phase_ = Phase::open;
+  Upgrade upgrade_ = Upgrade::none;
+  bool awaiting_pong_ = false;
+  bool writing_ = false;
+  bool handler_told_ = false;  // on_open delivered (on_close is owed)
+  std::size_t batch_index_ = 0;
+  std::size_t queued_bytes_ = 0;
+  std::vector<Frame> queue_;  // not yet handed to a transport
+  std::vector<Frame> batch_;  // WebSocket frames being written
+  boost::asio::steady_timer timer_;  // heartbeat; linger while draining over polling
+  std::shared_ptr<PollWaiter> poll_;
+  std::shared_ptr<WsConn> ws_;         // active WebSocket transport
+  std::shared_ptr<WsConn> candidate_;  // WebSocket being probed for an upgrade
+};
+
+}  // namespace engineio

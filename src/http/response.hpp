@@ -1,0 +1,22 @@
+#pragma once
+// Helpers to build responses.
+#include <boost/json/value.hpp>
+
+#include <string_view>
+
+#include "http/server.hpp"
+
+namespace http {
+
+Response make_response(const Request& req, Status status, std::string body,
+                       std::string_view content_type);
+Response json_response(const Request& req, Status status, const boost::json::value& body);
+// {"detail": "<detail>"}
+Response detail_response(const Request& req, Status status, std::string_view detail);
+
+// Path part of a request target (before '?').
+std::string_view target_path(std::string_view target);
+// Query part (after '?', may be empty).
+std::string_view target_query(std::string_view target);
+
+}  // namespace http

@@ -1,0 +1,705 @@
+#include "storage/sqlite/sqlite_store.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include "base/log.hpp"
+#include "storage/sqlite/migrations.hpp"
+#include "storage/sqlite/statement.hpp"
+#include "storage/write_queue.hpp"
+
+namespace storage {
+
+using chat::Errc;
+using chat::Error;
+using chat::Result;
+using sqlite::Connection;
+using sqlite::SqliteError;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// SQL. Every statement the store runs is here; each is prepared once per connection and cached.
+
+constexpr std::string_view kBegin = "BEGIN IMMEDIATE";
+constexpr std::string_view kCommit = "COMMIT";
+constexpr std::string_view kRollback = "ROLLBACK";
+constexpr std::string_view kSavepoint = "SAVEPOINT w";
+constexpr std::string_view kRollbackToSavepoint = "ROLLBACK TO w";
+constexpr std::string_view kReleaseSavepoint = "RELEASE w";
+
+constexpr std::string_view kPing = "SELECT 1";
+
+constexpr std::string_view kFindUser =
+    "SELECT email, name, profile_image, created_at, last_seen FROM users WHERE email = ?1";
+
+// ?1: lower-cased needle, ?2: excluded email, ?3: limit. instr() makes the match literal.
+constexpr std::string_view kSearchUsers = R"sql(
+SELECT email, name, profile_image, created_at, last_seen FROM users
+WHERE email <> ?2 AND (instr(lower(email), ?1) > 0 OR instr(lower(name), ?1) > 0)
+ORDER BY CASE
+           WHEN lower(email) = ?1 OR lower(name) = ?1 THEN 0
+           WHEN instr(lower(email), ?1) = 1 OR instr(lower(name), ?1) = 1 THEN 1
+           ELSE 2
+         END,
+         email
+LIMIT ?3)sql";
+
+constexpr std::string_view kUpsertUser = R"sql(
+INSERT INTO users (email, name, profile_image, created_at) VALUES (?1, coalesce(?2, ''), ?3, ?4)
+ON CONFLICT (email) DO UPDATE SET name = coalesce(?2, name),
+                                  profile_image = coalesce(?3, profile_image)
+RETURNING email, name, profile_image, created_at, last_seen)sql";
+
+constexpr std::string_view kSetLastSeen = "UPDATE users SET last_seen = ?2 WHERE email = ?1";
+
+constexpr std::string_view kFindConversation = R"sql(
+SELECT c.created_at, p.email FROM conversations c JOIN participants p ON p.conversation_id = c.id
+WHERE c.id = ?1 ORDER BY p.email)sql";
+
+constexpr std::string_view kConversationExists = "SELECT 1 FROM conversations WHERE id = ?1";
+
+constexpr std::string_view kConversationByPair =
+    "SELECT id, created_at FROM conversations WHERE pair_key = ?1";
+
+constexpr std::string_view kInsertConversation = R"sql(
+INSERT INTO conversations (id, pair_key, created_at, last_activity) VALUES (?1, ?2, ?3, ?3))sql";
+
+constexpr std::string_view kInsertParticipant = R"sql(
+INSERT INTO participants (conversation_id, email, unread_count, last_activity)
+VALUES (?1, ?2, 0, ?3))sql";
+
+// Walks participants_by_user_activity for ?1 in order; no sort step.
+constexpr std::string_view kListConversations = R"sql(
+SELECT c.id, c.created_at, c.last_message, c.last_message_time, c.last_message_sender,
+       me.unread_count,
+       (SELECT group_concat(p.email, char(10)) FROM participants p
+        WHERE p.conversation_id = me.conversation_id)
+FROM participants me JOIN conversations c ON c.id = me.conversation_id
+WHERE me.email = ?1
+ORDER BY me.last_activity DESC, me.conversation_id DESC)sql";
+
+constexpr std::string_view kContacts = R"sql(
+SELECT DISTINCT p.email
+FROM participants me JOIN participants p ON p.conversation_id = me.conversation_id
+WHERE me.email = ?1 AND p.email <> ?1
+ORDER BY p.email)sql";
+
+constexpr std::string_view kListMessages = R"sql(
+SELECT id, conversation_id, sender_email, sender_name, body, created_at, type, reply_to, edited
+FROM messages WHERE conversation_id = ?1
+ORDER BY seq DESC LIMIT ?2 OFFSET ?3)sql";
+
+constexpr std::string_view kMessageConversation =
+    "SELECT conversation_id FROM messages WHERE id = ?1";
+
+constexpr std::string_view kInsertMessage = R"sql(
+INSERT INTO messages (id, conversation_id, sender_email, sender_name, body, type, reply_to,
+                      created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
+
+constexpr std::string_view kSetLastMessage = R"sql(
+UPDATE conversations
+SET last_message = ?2, last_message_time = ?3, last_message_sender = ?4, last_activity = ?3
+WHERE id = ?1)sql";
+
+// Every participant but the sender (?3) gets one more unread message.
+constexpr std::string_view kBumpParticipants = R"sql(
+UPDATE participants
+SET last_activity = ?2, unread_count = unread_count + (email <> ?3)
+WHERE conversation_id = ?1)sql";
+
+constexpr std::string_view kMarkRead = R"sql(
+UPDATE participants SET unread_count = 0, last_read_at = ?3
+WHERE conversation_id = ?1 AND email = ?2)sql";
+
+// ---------------------------------------------------------------------------------------------
+// Errors and row decoding.
+
+// A stored value that cannot be decoded (corrupt or foreign data).
+struct DataError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+Error to_error(const SqliteError& e) {
+  switch (e.code()) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PROTOCOL:
+    case SQLITE_NOMEM:
+    case SQLITE_INTERRUPT:
+      return chat::make_error(Errc::unavailable, std::string("database unavailable: ") + e.what());
+    default:
+      return chat::make_error(Errc::internal, std::string("database error: ") + e.what());
+  }
+}
+
+Error current_exception_error() {
+  try {
+    throw;
+  } catch (const SqliteError& e) {
+    return to_error(e);
+  } catch (const std::exception& e) {
+    return chat::make_error(Errc::internal, std::string("storage error: ") + e.what());
+  } catch (...) {
+    return chat::make_error(Errc::internal, "storage error: unknown exception");
+  }
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+base::ObjectId parse_id(const std::string& hex) {
+  auto id = base::ObjectId::parse(hex);
+  if (!id) throw DataError("stored id is not an ObjectId: '" + hex + "'");
+  return *id;
+}
+
+chat::User read_user(const sqlite::Query& q) {
+  return chat::User{q.text(0), q.text(1), q.opt_text(2), q.int64(3), q.opt_int64(4)};
+}
+
+chat::Message read_message(const sqlite::Query& q) {
+  chat::Message m;
+  m.id = parse_id(q.text(0));
+  m.conversation_id = parse_id(q.text(1));
+  m.sender_email = q.text(2);
+  m.sender_name = q.text(3);
+  m.body = q.text(4);
+  m.timestamp = q.int64(5);
+  auto type = chat::parse_message_type(q.text(6));
+  if (!type) throw DataError("stored message type is unknown: '" + q.text(6) + "'");
+  m.type = *type;
+  if (!q.is_null(7)) m.reply_to = parse_id(q.text(7));
+  m.edited = q.int64(8) != 0;
+  return m;
+}
+
+std::vector<std::string> split_lines(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    auto nl = s.find('\n');
+    out.emplace_back(s.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    s.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+const char* synchronous_pragma(Synchronous s) {
+  switch (s) {
+    case Synchronous::off: return "PRAGMA synchronous = OFF";
+    case Synchronous::normal: return "PRAGMA synchronous = NORMAL";
+    case Synchronous::full: return "PRAGMA synchronous = FULL";
+    case Synchronous::extra: return "PRAGMA synchronous = EXTRA";
+  }
+  return "PRAGMA synchronous = FULL";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Write operations. Run on the writer thread inside a transaction and a savepoint; an error result
+// rolls the savepoint back.
+
+Error self_conversation() {
+  return chat::make_error(Errc::self_conversation, "cannot start a conversation with yourself");
+}
+
+struct GotConversation {
+  chat::Conversation conversation;
+  bool created = false;
+};
+
+GotConversation get_or_create_conversation(Connection& db, const std::string& a,
+                                           const std::string& b, chat::UnixMillis now) {
+  const auto& lo = std::min(a, b);
+  const auto& hi = std::max(a, b);
+  const std::string pair_key = lo + '\n' + hi;
+  {
+    auto q = db.query(kConversationByPair);
+    q.bind(1, pair_key);
+    if (q.step()) return {chat::Conversation{parse_id(q.text(0)), {lo, hi}, q.int64(1)}, false};
+  }
+  const auto id = base::ObjectId::generate();
+  const auto hex = id.hex();
+  db.query(kInsertConversation).bind(1, hex).bind(2, pair_key).bind(3, now).run();
+  for (const auto* email : {&lo, &hi}) {
+    db.query(kInsertParticipant).bind(1, hex).bind(2, *email).bind(3, now).run();
+  }
+  return {chat::Conversation{id, {lo, hi}, now}, true};
+}
+
+Result<chat::User> do_upsert_user(Connection& db, const chat::UserUpsert& in) {
+  auto q = db.query(kUpsertUser);
+  q.bind(1, in.email).bind(2, in.name).bind(3, in.profile_image).bind(4, in.now);
+  if (!q.step()) return chat::fail(chat::make_error(Errc::internal, "upsert returned no row"));
+  auto user = read_user(q);
+  q.run();  // finish the statement
+  return user;
+}
+
+Result<chat::Conversation> do_start_conversation(Connection& db, const std::string& a,
+                                                 const std::string& b, chat::UnixMillis now) {
+  if (a == b) return chat::fail(self_conversation());
+  return get_or_create_conversation(db, a, b, now).conversation;
+}
+
+Result<chat::AppendResult> do_append_message(Connection& db, const chat::NewMessage& in) {
+  if (in.sender_email == in.recipient_email) return chat::fail(self_conversation());
+  auto got = get_or_create_conversation(db, in.sender_email, in.recipient_email, in.timestamp);
+  const auto conv_hex = got.conversation.id.hex();
+
+  if (in.reply_to) {
+    auto q = db.query(kMessageConversation);
+    q.bind(1, in.reply_to->hex());
+    if (!q.step() || q.text(0) != conv_hex) {
+      return chat::fail(
+          chat::invalid("reply_to", "reply_to must reference a message of the same conversation"));
+    }
+  }
+
+  const std::optional<std::string> reply_hex =
+      in.reply_to ? std::optional<std::string>(in.reply_to->hex()) : std::nullopt;
+  db.query(kInsertMessage)
+      .bind(1, in.id.hex())
+      .bind(2, conv_hex)
+      .bind(3, in.sender_email)
+      .bind(4, in.sender_name)
+      .bind(5, in.body)
+      .bind(6, chat::to_string(in.type))
+      .bind(7, reply_hex)
+      .bind(8, in.timestamp)
+      .run();
+  db.query(kSetLastMessage)
+      .bind(1, conv_hex)
+      .bind(2, in.body)
+      .bind(3, in.timestamp)
+      .bind(4, in.sender_email)
+      .run();
+  db.query(kBumpParticipants).bind(1, conv_hex).bind(2, in.timestamp).bind(3, in.sender_email).run();
+
+  chat::Message m{in.id,   got.conversation.id, in.sender_email, in.sender_name, in.body,
+                  in.timestamp, in.type,        in.reply_to,     false};
+  return chat::AppendResult{std::move(m), std::move(got.conversation), got.created};
+}
+
+Result<chat::Done> do_mark_read(Connection& db, const chat::ConversationId& id,
+                                const std::string& email, chat::UnixMillis now) {
+  const auto hex = id.hex();
+  db.query(kMarkRead).bind(1, hex).bind(2, email).bind(3, now).run();
+  if (db.changes() > 0) return chat::Done{};
+  auto q = db.query(kConversationExists);
+  q.bind(1, hex);
+  if (q.step()) {
+    return chat::fail(
+        chat::make_error(Errc::forbidden, "not a participant of this conversation"));
+  }
+  return chat::fail(chat::make_error(Errc::conversation_not_found, "conversation not found"));
+}
+
+Result<chat::Done> do_set_last_seen(Connection& db, const std::string& email,
+                                    chat::UnixMillis when) {
+  db.query(kSetLastSeen).bind(1, email).bind(2, when).run();
+  if (db.changes() == 0) return chat::fail(chat::make_error(Errc::user_not_found, "no such user"));
+  return chat::Done{};
+}
+
+// A queued write: runs inside the batch transaction, then reports to its callback.
+class WriteOp {
+ public:
+  virtual ~WriteOp() = default;
+  virtual void execute(Connection& db) = 0;  // never throws
+  virtual bool ok() const = 0;
+  virtual std::optional<Error> error() const = 0;
+  virtual void fail(Error e) = 0;
+  virtual void deliver() = 0;  // never throws
+};
+
+template <class T, class Body>
+class TypedOp final : public WriteOp {
+ public:
+  TypedOp(Body body, chat::Callback<T> done) : body_(std::move(body)), done_(std::move(done)) {}
+
+  void execute(Connection& db) override {
+    try {
+      result_.emplace(body_(db));
+    } catch (...) {
+      result_.emplace(chat::fail(current_exception_error()));
+    }
+  }
+  bool ok() const override { return result_ && result_->ok(); }
+  std::optional<Error> error() const override {
+    if (!result_ || result_->ok()) return std::nullopt;
+    return result_->error();
+  }
+  void fail(Error e) override { result_.emplace(chat::fail(std::move(e))); }
+  void deliver() override {
+    if (!result_) result_.emplace(chat::fail(chat::make_error(Errc::internal, "write not run")));
+    if (!done_) return;
+    try {
+      done_(std::move(*result_));
+    } catch (const std::exception& e) {
+      spdlog::error("storage: write callback threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("storage: write callback threw");
+    }
+  }
+
+ private:
+  Body body_;
+  chat::Callback<T> done_;
+  std::optional<Result<T>> result_;
+};
+
+// Read connections shared by all reader threads.
+class ReaderPool {
+ public:
+  class Lease {
+   public:
+    Lease(ReaderPool& pool, std::unique_ptr<Connection> c) : pool_(pool), conn_(std::move(c)) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() { pool_.release(std::move(conn_)); }
+    Connection& operator*() { return *conn_; }
+
+   private:
+    ReaderPool& pool_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  void add(std::unique_ptr<Connection> c) { idle_.push_back(std::move(c)); }
+
+  Lease acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !idle_.empty(); });
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(*this, std::move(c));
+  }
+
+ private:
+  void release(std::unique_ptr<Connection> c) {
+    {
+      std::lock_guard lock(mu_);
+      idle_.push_back(std::move(c));
+    }
+    cv_.notify_one();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+void configure_common(Connection& db, const SqliteOptions& opts) {
+  sqlite3_busy_timeout(db.handle(), std::max(0, opts.busy_timeout_ms));
+  db.exec("PRAGMA foreign_keys = ON");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct SqliteStore::Impl {
+  SqliteOptions opts;
+  std::unique_ptr<Connection> writer_db;
+  ReaderPool readers;
+  BatchQueue<std::unique_ptr<WriteOp>> queue;
+  std::atomic<std::uint64_t> commits{0};
+  std::mutex close_mu;
+  std::thread writer;
+
+  ~Impl() { close(); }
+
+  template <class F>
+  auto read(F&& f) -> decltype(f(std::declval<Connection&>())) {
+    try {
+      auto lease = readers.acquire();
+      return f(*lease);
+    } catch (...) {
+      return chat::fail(current_exception_error());
+    }
+  }
+
+  template <class T, class Body>
+  void submit(Body body, chat::Callback<T> done) {
+    std::unique_ptr<WriteOp> op =
+        std::make_unique<TypedOp<T, Body>>(std::move(body), std::move(done));
+    if (!queue.try_push(op)) {
+      op->fail(chat::make_error(Errc::unavailable, "store is closed"));
+      op->deliver();  // on the caller's thread, no lock held
+    }
+  }
+
+  void run_writer() {
+    for (;;) {
+      auto batch = queue.pop_batch(opts.max_batch);
+      if (batch.empty()) return;  // closed and drained
+      run_batch(batch);
+      for (auto& op : batch) op->deliver();
+    }
+  }
+
+  void fail_all(std::vector<std::unique_ptr<WriteOp>>& batch, const Error& e) {
+    for (auto& op : batch) op->fail(e);
+  }
+
+  void rollback_quietly() {
+    if (!writer_db->autocommit()) {
+      try {
+        writer_db->query(kRollback).run();
+      } catch (const SqliteError& e) {
+        spdlog::error("storage: rollback failed: {}", e.what());
+      }
+    }
+  }
+
+  // One transaction for the whole batch; one savepoint per write.
+  void run_batch(std::vector<std::unique_ptr<WriteOp>>& batch) {
+    auto& db = *writer_db;
+    try {
+      db.query(kBegin).run();
+    } catch (...) {
+      fail_all(batch, current_exception_error());
+      rollback_quietly();
+      return;
+    }
+    try {
+      for (auto& op : batch) {
+        db.query(kSavepoint).run();
+        op->execute(db);
+        if (db.autocommit()) {
+          // SQLite rolled back the whole transaction on its own (e.g. disk full, I/O error):
+          // every write of the batch is lost, including the ones that had succeeded.
+          auto e = chat::make_error(Errc::unavailable, "write transaction aborted");
+          if (auto cause = op->error(); cause && (cause->code == Errc::unavailable ||
+                                                  cause->code == Errc::internal)) {
+            e = *cause;
+          }
+          spdlog::error("storage: write batch of {} aborted: {}", batch.size(), e.message);
+          fail_all(batch, e);
+          return;
+        }
+        if (!op->ok()) db.query(kRollbackToSavepoint).run();
+        db.query(kReleaseSavepoint).run();
+      }
+      if (opts.before_commit) opts.before_commit();
+      db.query(kCommit).run();
+      commits.fetch_add(1, std::memory_order_relaxed);
+    } catch (...) {
+      auto e = current_exception_error();
+      spdlog::error("storage: write batch of {} failed: {}", batch.size(), e.message);
+      fail_all(batch, e);
+      rollback_quietly();
+    }
+  }
+
+  void close() {
+    queue.close();
+    std::lock_guard lock(close_mu);
+    if (writer.joinable() && writer.get_id() != std::this_thread::get_id()) writer.join();
+  }
+};
+
+SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SqliteStore::~SqliteStore() { close(); }
+
+int SqliteStore::schema_version() { return sqlite::latest_schema_version(); }
+
+std::uint64_t SqliteStore::commits() const {
+  return impl_->commits.load(std::memory_order_relaxed);
+}
+
+std::unique_ptr<SqliteStore> SqliteStore::open(SqliteOptions opts) {
+  const std::string where = "cannot open SQLite store '" + opts.path + "': ";
+  if (opts.path.empty()) throw std::runtime_error(where + "empty path");
+  if (opts.reader_connections < 1) throw std::runtime_error(where + "reader_connections < 1");
+  if (opts.max_batch < 1) throw std::runtime_error(where + "max_batch < 1");
+
+  auto impl = std::make_unique<Impl>();
+  try {
+    impl->writer_db = std::make_unique<Connection>(
+        opts.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI);
+    auto& w = *impl->writer_db;
+    if (sqlite3_db_readonly(w.handle(), "main") == 1)
+      throw std::runtime_error(where + "the database file is read-only");
+    configure_common(w, opts);
+    const auto mode = w.scalar_text("PRAGMA journal_mode = WAL");
+    if (mode != "wal") {
+      throw std::runtime_error(where + "cannot use WAL journal mode (got '" + mode +
+                               "'); an on-disk database file is required");
+    }
+    w.exec(synchronous_pragma(opts.synchronous));
+    sqlite::migrate(w);
+
+    for (int i = 0; i < opts.reader_connections; ++i) {
+      auto r = std::make_unique<Connection>(opts.path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+      configure_common(*r, opts);
+      r->scalar_int("PRAGMA user_version");  // fail now, not on the first request
+      impl->readers.add(std::move(r));
+    }
+  } catch (const SqliteError& e) {
+    throw std::runtime_error(where + e.what());
+  } catch (const std::runtime_error& e) {
+    const std::string msg = e.what();
+    if (msg.rfind(where, 0) == 0) throw;
+    throw std::runtime_error(where + msg);
+  }
+  impl->opts = std::move(opts);
+  auto* raw = impl.get();
+  impl->writer = std::thread([raw] { raw->run_writer(); });
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+}
+
+void SqliteStore::close() { impl_->close(); }
+
+// ---- Reads ------------------------------------------------------------------------------------
+
+Result<std::optional<chat::User>> SqliteStore::find_user(std::string_view email) {
+  return impl_->read([&](Connection& db) -> Result<std::optional<chat::User>> {
+    auto q = db.query(kFindUser);
+    q.bind(1, email);
+    if (!q.step()) return std::optional<chat::User>();
+    return std::optional<chat::User>(read_user(q));
+  });
+}
+
+Result<std::vector<chat::User>> SqliteStore::search_users(std::string_view needle,
+                                                          std::string_view exclude_email,
+                                                          int limit) {
+  return impl_->read([&](Connection& db) -> Result<std::vector<chat::User>> {
+    std::vector<chat::User> out;
+    if (limit <= 0) return out;
+    auto q = db.query(kSearchUsers);
+    q.bind(1, ascii_lower(needle)).bind(2, ascii_lower(exclude_email)).bind(3, limit);
+    while (q.step()) out.push_back(read_user(q));
+    return out;
+  });
+}
+
+Result<std::optional<chat::Conversation>> SqliteStore::find_conversation(
+    const chat::ConversationId& id) {
+  return impl_->read([&](Connection& db) -> Result<std::optional<chat::Conversation>> {
+    auto q = db.query(kFindConversation);
+    q.bind(1, id.hex());
+    if (!q.step()) return std::optional<chat::Conversation>();
+    chat::Conversation c{id, {}, q.int64(0)};
+    do {
+      c.participants.push_back(q.text(1));
+    } while (q.step());
+    return std::optional<chat::Conversation>(std::move(c));
+  });
+}
+
+Result<std::vector<chat::ConversationSummary>> SqliteStore::list_conversations(
+    std::string_view email) {
+  return impl_->read([&](Connection& db) -> Result<std::vector<chat::ConversationSummary>> {
+    std::vector<chat::ConversationSummary> out;
+    auto q = db.query(kListConversations);
+    q.bind(1, email);
+    while (q.step()) {
+      chat::ConversationSummary s;
+      s.conversation.id = parse_id(q.text(0));
+      s.conversation.created_at = q.int64(1);
+      s.last_message = q.opt_text(2);
+      s.last_message_time = q.opt_int64(3);
+      s.last_message_sender = q.opt_text(4);
+      s.unread_count = q.int64(5);
+      s.conversation.participants = split_lines(q.text(6));
+      std::sort(s.conversation.participants.begin(), s.conversation.participants.end());
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<chat::Message>> SqliteStore::list_messages(const chat::ConversationId& id,
+                                                              std::int64_t skip,
+                                                              std::int64_t limit) {
+  return impl_->read([&](Connection& db) -> Result<std::vector<chat::Message>> {
+    std::vector<chat::Message> out;
+    if (limit <= 0) return out;
+    auto q = db.query(kListMessages);
+    q.bind(1, id.hex()).bind(2, limit).bind(3, std::max<std::int64_t>(skip, 0));
+    while (q.step()) out.push_back(read_message(q));
+    std::reverse(out.begin(), out.end());
+    return out;
+  });
+}
+
+Result<std::vector<std::string>> SqliteStore::contacts(std::string_view email) {
+  return impl_->read([&](Connection& db) -> Result<std::vector<std::string>> {
+    std::vector<std::string> out;
+    auto q = db.query(kContacts);
+    q.bind(1, email);
+    while (q.step()) out.push_back(q.text(0));
+    return out;
+  });
+}
+
+bool SqliteStore::healthy() {
+  auto r = impl_->read([](Connection& db) -> Result<chat::Done> {
+    auto q = db.query(kPing);
+    if (!q.step()) return chat::fail(chat::make_error(Errc::internal, "no row"));
+    return chat::Done{};
+  });
+  return r.ok();
+}
+
+// ---- Writes -----------------------------------------------------------------------------------
+
+void SqliteStore::upsert_user(chat::UserUpsert in, chat::Callback<chat::User> done) {
+  impl_->submit<chat::User>(
+      [in = std::move(in)](Connection& db) { return do_upsert_user(db, in); }, std::move(done));
+}
+
+void SqliteStore::start_conversation(std::string a, std::string b, chat::UnixMillis now,
+                                     chat::Callback<chat::Conversation> done) {
+  impl_->submit<chat::Conversation>(
+      [a = std::move(a), b = std::move(b), now](Connection& db) {
+        return do_start_conversation(db, a, b, now);
+      },
+      std::move(done));
+}
+
+void SqliteStore::append_message(chat::NewMessage in, chat::Callback<chat::AppendResult> done) {
+  impl_->submit<chat::AppendResult>(
+      [in = std::move(in)](Connection& db) { return do_append_message(db, in); },
+      std::move(done));
+}
+
+void SqliteStore::mark_read(chat::ConversationId id, std::string email, chat::UnixMillis now,
+                            chat::Callback<chat::Done> done) {
+  impl_->submit<chat::Done>(
+      [id, email = std::move(email), now](Connection& db) {
+        return do_mark_read(db, id, email, now);
+      },
+      std::move(done));
+}
+
+void SqliteStore::set_last_seen(std::string email, chat::UnixMillis when,
+                                chat::Callback<chat::Done> done) {
+  impl_->submit<chat::Done>(
+      [email = std::move(email), when](Connection& db) {
+        return do_set_last_seen(db, email, when);
+      },
+      std::move(done));
+}
+
+}  // namespace storage

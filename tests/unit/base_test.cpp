@@ -1,0 +1,76 @@
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "base/clock.hpp"
+#include "base/object_id.hpp"
+#include "base/utf8.hpp"
+
+TEST(ObjectId, RendersTwentyFourLowercaseHexCharacters) {
+  auto hex = base::ObjectId::generate().hex();
+  ASSERT_EQ(hex.size(), 24u);
+  for (char c : hex) EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) << hex;
+}
+
+TEST(ObjectId, StartsWithTheBigEndianTimestamp) {
+  auto id = base::ObjectId::generate(0x64f12345);
+  EXPECT_EQ(id.hex().substr(0, 8), "64f12345");
+  EXPECT_EQ(id.seconds(), 0x64f12345u);
+}
+
+TEST(ObjectId, IsUniqueAcrossThreads) {
+  std::vector<std::vector<std::string>> per(4);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 20000; ++i) per[t].push_back(base::ObjectId::generate().hex());
+    });
+  for (auto& t : ts) t.join();
+  std::set<std::string> all;
+  for (auto& v : per) all.insert(v.begin(), v.end());
+  EXPECT_EQ(all.size(), 80000u);
+}
+
+TEST(ObjectId, ParsesItsOwnRenderingAndRejectsOtherStrings) {
+  auto id = base::ObjectId::generate();
+  auto back = base::ObjectId::parse(id.hex());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, id);
+  EXPECT_FALSE(base::ObjectId::parse("64f1234567890abcdef1234"));    // 23 chars
+  EXPECT_FALSE(base::ObjectId::parse("64f1234567890abcdef123456"));  // 25 chars
+  EXPECT_FALSE(base::ObjectId::parse("64f1234567890abcdef1234g"));
+  EXPECT_FALSE(base::ObjectId::parse(""));
+}
+
+TEST(Clock, FormatsIsoUtcWithMilliseconds) {
+  EXPECT_EQ(base::format_iso8601(1701945000123), "2023-12-07T10:30:00.123Z");
+  EXPECT_EQ(base::format_iso8601(0), "1970-01-01T00:00:00.000Z");
+}
+
+TEST(Utf8, CountsCodePointsNotBytes) {
+  EXPECT_EQ(base::utf8_length("abc"), 3u);
+  EXPECT_EQ(base::utf8_length("\xc3\xa9t\xc3\xa9"), 3u);       // été
+  EXPECT_EQ(base::utf8_length("\xf0\x9f\x98\x80"), 1u);        // 😀
+}
+
+TEST(Utf8, RejectsInvalidSequences) {
+  EXPECT_FALSE(base::utf8_length("\xff"));
+  EXPECT_FALSE(base::utf8_length("\xc3"));                 // truncated
+  EXPECT_FALSE(base::utf8_length("\xc0\xaf"));             // overlong
+  EXPECT_FALSE(base::utf8_length("\xed\xa0\x80"));         // surrogate
+  EXPECT_FALSE(base::utf8_length("\xf4\x90\x80\x80"));     // > U+10FFFF
+}
+
+TEST(Utf8, TrimsAsciiWhitespace) {
+  EXPECT_EQ(base::trim("  a b \t\n"), "a b");
+  EXPECT_EQ(base::trim("   "), "");
+}
+
+TEST(RandomToken, IsUrlSafeAndDiffersEachTime) {
+  auto a = base::random_token(32), b = base::random_token(32);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.size(), 43u);
+  EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            std::string::npos);
+}

@@ -1,0 +1,749 @@
+// storage::SqliteStore against real SQLite files in a fresh temporary directory per test.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/sqlite/sqlite_store.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using chat::Errc;
+using chat::Result;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "natter-storage-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+// Holds the writer inside its transaction (before COMMIT) while armed.
+class CommitGate {
+ public:
+  void arm() {
+    std::lock_guard l(m_);
+    armed_ = true;
+    entered_ = false;
+    released_ = false;
+  }
+  void hook() {
+    std::unique_lock l(m_);
+    if (!armed_) return;
+    armed_ = false;
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait(l, [&] { return released_; });
+  }
+  bool wait_entered() {
+    std::unique_lock l(m_);
+    return cv_.wait_for(l, 10s, [&] { return entered_; });
+  }
+  void release() {
+    std::lock_guard l(m_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool armed_ = false, entered_ = false, released_ = false;
+};
+
+storage::SqliteOptions options(const TempDir& dir, std::shared_ptr<CommitGate> gate = nullptr) {
+  storage::SqliteOptions o;
+  o.path = dir.file("natter.db");
+  // Tests do thousands of commits; durability is not what they check.
+  o.synchronous = storage::Synchronous::off;
+  if (gate) o.before_commit = [gate] { gate->hook(); };
+  return o;
+}
+
+// Runs an asynchronous store write and waits for its callback.
+template <class T, class Submit>
+Result<T> wait_for(Submit&& submit) {
+  auto p = std::make_shared<std::promise<Result<T>>>();
+  auto f = p->get_future();
+  submit([p](Result<T> r) { p->set_value(std::move(r)); });
+  return f.get();
+}
+
+chat::User upsert(storage::SqliteStore& s, std::string email, std::optional<std::string> name,
+                  std::optional<std::string> image = std::nullopt, chat::UnixMillis now = 1000) {
+  auto r = wait_for<chat::User>([&](auto cb) {
+    s.upsert_user(chat::UserUpsert{std::move(email), std::move(name), std::move(image), now}, cb);
+  });
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? *r : chat::User{};
+}
+
+Result<chat::Conversation> start(storage::SqliteStore& s, std::string a, std::string b,
+                                 chat::UnixMillis now = 1000) {
+  return wait_for<chat::Conversation>(
+      [&](auto cb) { s.start_conversation(std::move(a), std::move(b), now, cb); });
+}
+
+chat::NewMessage message(std::string from, std::string to, std::string body,
+                         chat::UnixMillis ts = 2000,
+                         std::optional<chat::MessageId> reply_to = std::nullopt) {
+  chat::NewMessage m;
+  m.id = base::ObjectId::generate();
+  m.sender_email = from;
+  m.sender_name = "name of " + from;
+  m.recipient_email = std::move(to);
+  m.body = std::move(body);
+  m.timestamp = ts;
+  m.reply_to = reply_to;
+  return m;
+}
+
+Result<chat::AppendResult> append(storage::SqliteStore& s, chat::NewMessage m) {
+  return wait_for<chat::AppendResult>([&](auto cb) { s.append_message(std::move(m), cb); });
+}
+
+Result<chat::Done> mark_read(storage::SqliteStore& s, chat::ConversationId id, std::string email) {
+  return wait_for<chat::Done>([&](auto cb) { s.mark_read(id, std::move(email), 5000, cb); });
+}
+
+std::vector<std::string> emails(const std::vector<chat::User>& users) {
+  std::vector<std::string> out;
+  for (const auto& u : users) out.push_back(u.email);
+  return out;
+}
+
+std::vector<std::string> bodies(const std::vector<chat::Message>& ms) {
+  std::vector<std::string> out;
+  for (const auto& m : ms) out.push_back(m.body);
+  return out;
+}
+
+std::int64_t unread(storage::SqliteStore& s, const std::string& email,
+                    const chat::ConversationId& id) {
+  auto list = s.list_conversations(email);
+  EXPECT_TRUE(list.ok());
+  for (const auto& c : *list)
+    if (c.conversation.id == id) return c.unread_count;
+  ADD_FAILURE() << "conversation not listed for " << email;
+  return -1;
+}
+
+// ---- Opening and migrations ------------------------------------------------------------------
+
+TEST(SqliteStore, CreatesTheSchemaOnAFreshFileAndKeepsDataAcrossReopen) {
+  TempDir dir;
+  chat::ConversationId conv;
+  {
+    auto s = storage::SqliteStore::open(options(dir));
+    EXPECT_TRUE(s->healthy());
+    upsert(*s, "ann@x.io", "Ann");
+    upsert(*s, "bob@x.io", "Bob");
+    auto r = append(*s, message("ann@x.io", "bob@x.io", "hello"));
+    ASSERT_TRUE(r.ok());
+    conv = r->conversation.id;
+  }
+  auto s = storage::SqliteStore::open(options(dir));
+  auto ann = s->find_user("ann@x.io");
+  ASSERT_TRUE(ann.ok());
+  ASSERT_TRUE(ann->has_value());
+  EXPECT_EQ((*ann)->name, "Ann");
+  auto msgs = s->list_messages(conv, 0, 10);
+  ASSERT_TRUE(msgs.ok());
+  EXPECT_EQ(bodies(*msgs), std::vector<std::string>{"hello"});
+  auto found = s->find_conversation(conv);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->participants, (std::vector<std::string>{"ann@x.io", "bob@x.io"}));
+  EXPECT_EQ(unread(*s, "bob@x.io", conv), 1);
+}
+
+TEST(SqliteStore, RefusesToOpenAPathWhoseDirectoryDoesNotExist) {
+  TempDir dir;
+  storage::SqliteOptions o;
+  o.path = dir.file("missing/dir/natter.db");
+  try {
+    storage::SqliteStore::open(o);
+    FAIL() << "open should have thrown";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(o.path), std::string::npos) << e.what();
+  }
+}
+
+TEST(SqliteStore, RefusesToOpenAFileThatIsNotADatabase) {
+  TempDir dir;
+  auto o = options(dir);
+  std::ofstream(o.path) << std::string(8192, 'x');
+  EXPECT_THROW(storage::SqliteStore::open(o), std::runtime_error);
+}
+
+TEST(SqliteStore, RefusesADatabaseWithANewerSchemaVersion) {
+  TempDir dir;
+  auto o = options(dir);
+  storage::SqliteStore::open(o)->close();
+  {
+    // PRAGMA user_version lives at byte offset 60 of the database header, big-endian.
+    std::fstream f(o.path, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(f);
+    f.seekp(60);
+    const char v[4] = {0, 0, 0x03, static_cast<char>(0xE7)};  // 999
+    f.write(v, 4);
+  }
+  try {
+    storage::SqliteStore::open(o);
+    FAIL() << "open should have thrown";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+  }
+}
+
+// ---- Users -------------------------------------------------------------------------------------
+
+TEST(SqliteStore, UpsertCreatesAUserAndThenUpdatesOnlyTheGivenFields) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  auto created = upsert(*s, "ann@x.io", "Ann", "a.png", 1000);
+  EXPECT_EQ(created.email, "ann@x.io");
+  EXPECT_EQ(created.name, "Ann");
+  EXPECT_EQ(created.profile_image, "a.png");
+  EXPECT_EQ(created.created_at, 1000);
+  EXPECT_FALSE(created.last_seen);
+
+  auto renamed = upsert(*s, "ann@x.io", "Annie", std::nullopt, 2000);
+  EXPECT_EQ(renamed.name, "Annie");
+  EXPECT_EQ(renamed.profile_image, "a.png");  // untouched
+  EXPECT_EQ(renamed.created_at, 1000);        // not reset
+
+  auto reimaged = upsert(*s, "ann@x.io", std::nullopt, "b.png", 3000);
+  EXPECT_EQ(reimaged.name, "Annie");
+  EXPECT_EQ(reimaged.profile_image, "b.png");
+
+  auto seen = wait_for<chat::Done>([&](auto cb) { s->set_last_seen("ann@x.io", 4000, cb); });
+  EXPECT_TRUE(seen.ok());
+  auto found = s->find_user("ann@x.io");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->last_seen, 4000);
+  EXPECT_EQ((*found)->name, "Annie");
+
+  auto missing = wait_for<chat::Done>([&](auto cb) { s->set_last_seen("zed@x.io", 1, cb); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::user_not_found);
+  auto nobody = s->find_user("zed@x.io");
+  ASSERT_TRUE(nobody.ok());
+  EXPECT_FALSE(nobody->has_value());
+}
+
+TEST(SqliteStore, SearchTreatsPercentUnderscoreAndBackslashLiterally) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  upsert(*s, "plain@x.io", "Plain");
+  upsert(*s, "pct@x.io", "100% sure");
+  upsert(*s, "under@x.io", "a_b");
+  upsert(*s, "axb@x.io", "axb");
+  upsert(*s, "slash@x.io", "back\\slash");
+
+  EXPECT_EQ(emails(*s->search_users("%", "", 10)), std::vector<std::string>{"pct@x.io"});
+  EXPECT_EQ(emails(*s->search_users("a_b", "", 10)), std::vector<std::string>{"under@x.io"});
+  EXPECT_EQ(emails(*s->search_users("_", "", 10)), std::vector<std::string>{"under@x.io"});
+  EXPECT_EQ(emails(*s->search_users("\\", "", 10)), std::vector<std::string>{"slash@x.io"});
+  EXPECT_TRUE(s->search_users("%%", "", 10)->empty());
+}
+
+TEST(SqliteStore, SearchIsCaseInsensitiveOnEmailAndName) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  upsert(*s, "carol@example.com", "Carol King");
+  upsert(*s, "dave@example.com", "Dave");
+  EXPECT_EQ(emails(*s->search_users("KING", "", 10)),
+            std::vector<std::string>{"carol@example.com"});
+  EXPECT_EQ(emails(*s->search_users("DaVe@EXAMPLE", "", 10)),
+            std::vector<std::string>{"dave@example.com"});
+  EXPECT_EQ(s->search_users("Example.COM", "", 10)->size(), 2u);
+}
+
+TEST(SqliteStore, SearchRanksExactThenPrefixThenOtherMatchesWithTiesByEmail) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  upsert(*s, "z-contains-sam@x.io", "Has sam inside");      // other
+  upsert(*s, "a-contains-sam@x.io", "Also has sam");         // other
+  upsert(*s, "samuel@x.io", "Samuel");                       // prefix
+  upsert(*s, "m@x.io", "Sam Smith");                         // prefix (name)
+  upsert(*s, "y@x.io", "SAM");                               // exact (name)
+  upsert(*s, "sam", "Someone");                              // exact (email)
+  upsert(*s, "unrelated@x.io", "Nobody");                    // no match
+  auto r = s->search_users("sam", "", 50);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(emails(*r), (std::vector<std::string>{"sam", "y@x.io", "m@x.io", "samuel@x.io",
+                                                  "a-contains-sam@x.io", "z-contains-sam@x.io"}));
+}
+
+TEST(SqliteStore, SearchExcludesTheCallerAndReturnsAtMostLimitUsers) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  for (int i = 0; i < 10; ++i) upsert(*s, "user" + std::to_string(i) + "@x.io", "User");
+  auto r = s->search_users("user", "user0@x.io", 3);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(emails(*r), (std::vector<std::string>{"user1@x.io", "user2@x.io", "user3@x.io"}));
+  EXPECT_EQ(s->search_users("user", "USER0@x.io", 100)->size(), 9u);
+  EXPECT_TRUE(s->search_users("user", "", 0)->empty());
+}
+
+// ---- Conversations -----------------------------------------------------------------------------
+
+TEST(SqliteStore, StartConversationIsIdempotentWhicheverOrderTheEmailsCome) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  auto first = start(*s, "bob@x.io", "ann@x.io", 1000);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->participants, (std::vector<std::string>{"ann@x.io", "bob@x.io"}));
+  EXPECT_EQ(first->created_at, 1000);
+  auto again = start(*s, "ann@x.io", "bob@x.io", 9000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->created_at, 1000);
+  EXPECT_EQ(s->list_conversations("ann@x.io")->size(), 1u);
+
+  auto self = start(*s, "ann@x.io", "ann@x.io");
+  ASSERT_FALSE(self.ok());
+  EXPECT_EQ(self.error().code, Errc::self_conversation);
+}
+
+TEST(SqliteStore, ReturnsOneConversationPerPairUnderConcurrentStarts) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  std::mutex m;
+  std::set<std::string> ids;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::future<void>> pending;
+      for (int i = 0; i < 50; ++i) {
+        auto p = std::make_shared<std::promise<void>>();
+        pending.push_back(p->get_future());
+        bool flip = (t + i) % 2 == 0;
+        s->start_conversation(flip ? "ann@x.io" : "bob@x.io", flip ? "bob@x.io" : "ann@x.io",
+                              1000 + i, [&, p](Result<chat::Conversation> r) {
+                                if (r.ok()) {
+                                  std::lock_guard l(m);
+                                  ids.insert(r->id.hex());
+                                } else {
+                                  ++failures;
+                                }
+                                p->set_value();
+                              });
+      }
+      for (auto& f : pending) f.get();
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_EQ(s->list_conversations("ann@x.io")->size(), 1u);
+  EXPECT_EQ(s->list_conversations("bob@x.io")->size(), 1u);
+}
+
+TEST(SqliteStore, AppendMessageCreatesTheConversationAndUpdatesItsLastMessage) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  auto first = append(*s, message("bob@x.io", "ann@x.io", "hi ann", 2000));
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->conversation_created);
+  EXPECT_EQ(first->conversation.participants, (std::vector<std::string>{"ann@x.io", "bob@x.io"}));
+  EXPECT_EQ(first->conversation.created_at, 2000);
+  EXPECT_EQ(first->message.conversation_id, first->conversation.id);
+  EXPECT_EQ(first->message.body, "hi ann");
+
+  auto second = append(*s, message("ann@x.io", "bob@x.io", "hi bob", 3000));
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->conversation_created);
+  EXPECT_EQ(second->conversation.id, first->conversation.id);
+
+  auto list = s->list_conversations("bob@x.io");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  const auto& c = (*list)[0];
+  EXPECT_EQ(c.last_message, "hi bob");
+  EXPECT_EQ(c.last_message_time, 3000);
+  EXPECT_EQ(c.last_message_sender, "ann@x.io");
+  EXPECT_EQ(c.unread_count, 1);
+  EXPECT_EQ(unread(*s, "ann@x.io", c.conversation.id), 1);
+
+  auto msgs = s->list_messages(c.conversation.id, 0, 10);
+  ASSERT_TRUE(msgs.ok());
+  ASSERT_EQ(msgs->size(), 2u);
+  EXPECT_EQ((*msgs)[0].id, first->message.id);
+  EXPECT_EQ((*msgs)[0].sender_name, "name of bob@x.io");
+  EXPECT_EQ((*msgs)[0].timestamp, 2000);
+  EXPECT_EQ((*msgs)[0].type, chat::MessageType::text);
+  EXPECT_FALSE((*msgs)[0].reply_to);
+  EXPECT_FALSE((*msgs)[0].edited);
+}
+
+TEST(SqliteStore, StoresTheMessageType) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  auto m = message("ann@x.io", "bob@x.io", "https://img/1.png");
+  m.type = chat::MessageType::image;
+  auto r = append(*s, m);
+  ASSERT_TRUE(r.ok());
+  auto msgs = s->list_messages(r->conversation.id, 0, 1);
+  ASSERT_EQ(msgs->size(), 1u);
+  EXPECT_EQ((*msgs)[0].type, chat::MessageType::image);
+}
+
+TEST(SqliteStore, UnreadCountsAreExactAfterConcurrentAppendsFromBothSides) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  constexpr int kThreadsPerSide = 4, kPerThread = 100;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2 * kThreadsPerSide; ++t) {
+    threads.emplace_back([&, t] {
+      const bool from_ann = t % 2 == 0;
+      std::vector<std::future<void>> pending;
+      for (int i = 0; i < kPerThread; ++i) {
+        auto p = std::make_shared<std::promise<void>>();
+        pending.push_back(p->get_future());
+        s->append_message(message(from_ann ? "ann@x.io" : "bob@x.io",
+                                  from_ann ? "bob@x.io" : "ann@x.io", "m", 2000 + i),
+                          [&, p](Result<chat::AppendResult> r) {
+                            if (!r.ok()) ++failures;
+                            p->set_value();
+                          });
+      }
+      for (auto& f : pending) f.get();
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(failures.load(), 0);
+  auto conv = start(*s, "ann@x.io", "bob@x.io");
+  ASSERT_TRUE(conv.ok());
+  EXPECT_EQ(unread(*s, "ann@x.io", conv->id), kThreadsPerSide * kPerThread);
+  EXPECT_EQ(unread(*s, "bob@x.io", conv->id), kThreadsPerSide * kPerThread);
+  EXPECT_EQ(s->list_messages(conv->id, 0, 10000)->size(),
+            static_cast<std::size_t>(2 * kThreadsPerSide * kPerThread));
+
+  ASSERT_TRUE(mark_read(*s, conv->id, "ann@x.io").ok());
+  EXPECT_EQ(unread(*s, "ann@x.io", conv->id), 0);
+  EXPECT_EQ(unread(*s, "bob@x.io", conv->id), kThreadsPerSide * kPerThread);
+
+  ASSERT_TRUE(append(*s, message("bob@x.io", "ann@x.io", "one more")).ok());
+  EXPECT_EQ(unread(*s, "ann@x.io", conv->id), 1);
+}
+
+TEST(SqliteStore, MarkReadRejectsUnknownConversationsAndNonParticipants) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  auto conv = start(*s, "ann@x.io", "bob@x.io");
+  ASSERT_TRUE(conv.ok());
+  auto unknown = mark_read(*s, base::ObjectId::generate(), "ann@x.io");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, Errc::conversation_not_found);
+  auto outsider = mark_read(*s, conv->id, "eve@x.io");
+  ASSERT_FALSE(outsider.ok());
+  EXPECT_EQ(outsider.error().code, Errc::forbidden);
+}
+
+TEST(SqliteStore, ReplyToMustReferenceAMessageOfTheSameConversation) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  auto in_ab = append(*s, message("ann@x.io", "bob@x.io", "ab"));
+  auto in_ac = append(*s, message("ann@x.io", "cat@x.io", "ac"));
+  ASSERT_TRUE(in_ab.ok() && in_ac.ok());
+
+  auto ok = append(*s, message("bob@x.io", "ann@x.io", "re", 3000, in_ab->message.id));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->message.reply_to, in_ab->message.id);
+  auto stored = s->list_messages(in_ab->conversation.id, 0, 1);
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].reply_to, in_ab->message.id);
+
+  auto other = append(*s, message("bob@x.io", "ann@x.io", "x", 3000, in_ac->message.id));
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, Errc::invalid);
+  EXPECT_EQ(other.error().field, "reply_to");
+
+  auto unknown = append(*s, message("bob@x.io", "ann@x.io", "x", 3000, base::ObjectId::generate()));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, Errc::invalid);
+  EXPECT_EQ(unknown.error().field, "reply_to");
+
+  // The failed appends left nothing behind, not even a conversation they would have created.
+  EXPECT_EQ(s->list_messages(in_ab->conversation.id, 0, 100)->size(), 2u);
+  auto fresh = append(*s, message("dan@x.io", "eve@x.io", "x", 3000, in_ab->message.id));
+  ASSERT_FALSE(fresh.ok());
+  EXPECT_TRUE(s->list_conversations("dan@x.io")->empty());
+  EXPECT_EQ(unread(*s, "bob@x.io", in_ab->conversation.id), 1);
+}
+
+TEST(SqliteStore, ListMessagesSkipsTheNewestAndReturnsOldestFirst) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  chat::ConversationId conv;
+  for (int i = 1; i <= 10; ++i) {
+    auto r = append(*s, message(i % 2 ? "ann@x.io" : "bob@x.io", i % 2 ? "bob@x.io" : "ann@x.io",
+                                std::to_string(i), 1000 + i));
+    ASSERT_TRUE(r.ok());
+    conv = r->conversation.id;
+  }
+  using V = std::vector<std::string>;
+  EXPECT_EQ(bodies(*s->list_messages(conv, 0, 3)), (V{"8", "9", "10"}));
+  EXPECT_EQ(bodies(*s->list_messages(conv, 3, 3)), (V{"5", "6", "7"}));
+  EXPECT_EQ(bodies(*s->list_messages(conv, 8, 5)), (V{"1", "2"}));
+  EXPECT_TRUE(s->list_messages(conv, 10, 5)->empty());
+  EXPECT_TRUE(s->list_messages(conv, 0, 0)->empty());
+  EXPECT_EQ(s->list_messages(conv, 0, 100)->size(), 10u);
+  EXPECT_TRUE(s->list_messages(base::ObjectId::generate(), 0, 10)->empty());
+}
+
+TEST(SqliteStore, ListsConversationsByLastActivityNewestFirst) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  auto with_bob = start(*s, "ann@x.io", "bob@x.io", 1000);
+  auto with_cat = start(*s, "ann@x.io", "cat@x.io", 2000);
+  auto with_dan = start(*s, "dan@x.io", "ann@x.io", 3000);
+  ASSERT_TRUE(with_bob.ok() && with_cat.ok() && with_dan.ok());
+
+  auto order = [&] {
+    std::vector<chat::ConversationId> ids;
+    auto list = s->list_conversations("ann@x.io");
+    for (const auto& c : *list) ids.push_back(c.conversation.id);
+    return ids;
+  };
+  EXPECT_EQ(order(), (std::vector{with_dan->id, with_cat->id, with_bob->id}));
+
+  ASSERT_TRUE(append(*s, message("bob@x.io", "ann@x.io", "hey", 4000)).ok());
+  EXPECT_EQ(order(), (std::vector{with_bob->id, with_dan->id, with_cat->id}));
+
+  auto list = s->list_conversations("ann@x.io");
+  EXPECT_EQ((*list)[0].unread_count, 1);
+  EXPECT_EQ((*list)[0].last_message, "hey");
+  EXPECT_EQ((*list)[1].unread_count, 0);
+  EXPECT_FALSE((*list)[1].last_message);
+  EXPECT_EQ((*list)[1].conversation.participants,
+            (std::vector<std::string>{"ann@x.io", "dan@x.io"}));
+  EXPECT_TRUE(s->list_conversations("nobody@x.io")->empty());
+}
+
+TEST(SqliteStore, ContactsAreTheDistinctOtherParticipants) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  ASSERT_TRUE(start(*s, "ann@x.io", "bob@x.io").ok());
+  ASSERT_TRUE(start(*s, "cat@x.io", "ann@x.io").ok());
+  ASSERT_TRUE(append(*s, message("ann@x.io", "bob@x.io", "x")).ok());
+  ASSERT_TRUE(start(*s, "bob@x.io", "cat@x.io").ok());
+  EXPECT_EQ(*s->contacts("ann@x.io"), (std::vector<std::string>{"bob@x.io", "cat@x.io"}));
+  EXPECT_EQ(*s->contacts("bob@x.io"), (std::vector<std::string>{"ann@x.io", "cat@x.io"}));
+  EXPECT_TRUE(s->contacts("zed@x.io")->empty());
+}
+
+TEST(SqliteStore, FindConversationReturnsNothingForAnUnknownId) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  auto r = s->find_conversation(base::ObjectId::generate());
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+}
+
+// ---- Writer: group commit, failure isolation, close ---------------------------------------------
+
+TEST(SqliteStore, GroupCommitsQueuedWritesInBatchesOfAtMostMaxBatch) {
+  TempDir dir;
+  auto gate = std::make_shared<CommitGate>();
+  auto s = storage::SqliteStore::open(options(dir, gate));
+  const auto before = s->commits();
+
+  gate->arm();
+  std::promise<void> first_done;
+  s->upsert_user({"first@x.io", "First", std::nullopt, 1}, [&](Result<chat::User>) {
+    first_done.set_value();
+  });
+  ASSERT_TRUE(gate->wait_entered());  // the writer holds a transaction; the next 1000 queue up
+
+  constexpr int kWrites = 1000;
+  std::atomic<int> ok{0};
+  std::vector<std::future<void>> pending;
+  for (int i = 0; i < kWrites; ++i) {
+    auto p = std::make_shared<std::promise<void>>();
+    pending.push_back(p->get_future());
+    s->upsert_user({"u" + std::to_string(i) + "@x.io", "U", std::nullopt, 1},
+                   [&, p](Result<chat::User> r) {
+                     if (r.ok()) ++ok;
+                     p->set_value();
+                   });
+  }
+  gate->release();
+  first_done.get_future().get();
+  for (auto& f : pending) f.get();
+
+  EXPECT_EQ(ok.load(), kWrites);
+  // 1 (held batch) + 512 + 488.
+  EXPECT_EQ(s->commits() - before, 3u);
+  EXPECT_EQ(s->search_users("@x.io", "", 5000)->size(), static_cast<std::size_t>(kWrites + 1));
+}
+
+TEST(SqliteStore, CommitsFewerTransactionsThanWritesWhenWritesArriveTogether) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  const auto before = s->commits();
+  constexpr int kWrites = 1000;
+  std::vector<std::future<Result<chat::AppendResult>>> pending;
+  for (int i = 0; i < kWrites; ++i) {
+    auto p = std::make_shared<std::promise<Result<chat::AppendResult>>>();
+    pending.push_back(p->get_future());
+    s->append_message(message("ann@x.io", "bob@x.io", std::to_string(i), i),
+                      [p](Result<chat::AppendResult> r) { p->set_value(std::move(r)); });
+  }
+  for (auto& f : pending) ASSERT_TRUE(f.get().ok());
+  EXPECT_LT(s->commits() - before, static_cast<std::uint64_t>(kWrites));
+}
+
+TEST(SqliteStore, AFailingWriteDoesNotPoisonTheOthersInItsBatch) {
+  TempDir dir;
+  auto gate = std::make_shared<CommitGate>();
+  auto s = storage::SqliteStore::open(options(dir, gate));
+  auto base_msg = append(*s, message("ann@x.io", "bob@x.io", "base"));
+  ASSERT_TRUE(base_msg.ok());
+
+  gate->arm();
+  std::promise<void> held;
+  s->set_last_seen("nobody@x.io", 1, [&](Result<chat::Done>) { held.set_value(); });
+  ASSERT_TRUE(gate->wait_entered());
+  const auto before = s->commits();
+
+  // These four are queued together and run in one transaction.
+  auto p1 = std::make_shared<std::promise<Result<chat::AppendResult>>>();
+  auto p2 = std::make_shared<std::promise<Result<chat::AppendResult>>>();
+  auto p3 = std::make_shared<std::promise<Result<chat::Conversation>>>();
+  auto p4 = std::make_shared<std::promise<Result<chat::AppendResult>>>();
+  s->append_message(message("bob@x.io", "ann@x.io", "good 1"),
+                    [p1](Result<chat::AppendResult> r) { p1->set_value(std::move(r)); });
+  s->append_message(message("cat@x.io", "dan@x.io", "bad", 2000, base::ObjectId::generate()),
+                    [p2](Result<chat::AppendResult> r) { p2->set_value(std::move(r)); });
+  s->start_conversation("cat@x.io", "cat@x.io", 1,
+                        [p3](Result<chat::Conversation> r) { p3->set_value(std::move(r)); });
+  s->append_message(message("ann@x.io", "bob@x.io", "good 2"),
+                    [p4](Result<chat::AppendResult> r) { p4->set_value(std::move(r)); });
+  gate->release();
+  held.get_future().get();
+
+  auto r1 = p1->get_future().get();
+  auto r2 = p2->get_future().get();
+  auto r3 = p3->get_future().get();
+  auto r4 = p4->get_future().get();
+  EXPECT_TRUE(r1.ok());
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(r2.error().field, "reply_to");
+  ASSERT_FALSE(r3.ok());
+  EXPECT_EQ(r3.error().code, Errc::self_conversation);
+  EXPECT_TRUE(r4.ok());
+  EXPECT_EQ(s->commits() - before, 2u);  // the held batch, then the four together
+
+  EXPECT_EQ(bodies(*s->list_messages(base_msg->conversation.id, 0, 10)),
+            (std::vector<std::string>{"base", "good 1", "good 2"}));
+  EXPECT_TRUE(s->list_conversations("cat@x.io")->empty());
+}
+
+TEST(SqliteStore, CloseCommitsEverythingQueuedAndLaterWritesFailAsUnavailable) {
+  TempDir dir;
+  auto o = options(dir);
+  auto s = storage::SqliteStore::open(o);
+  constexpr int kWrites = 300;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kWrites; ++i) {
+    s->upsert_user({"u" + std::to_string(i) + "@x.io", "U", std::nullopt, 1},
+                   [&](Result<chat::User> r) {
+                     if (r.ok()) ++ok;
+                   });
+  }
+  s->close();
+  EXPECT_EQ(ok.load(), kWrites);  // drained before close() returned
+  s->close();                     // idempotent
+
+  bool called = false;
+  s->upsert_user({"late@x.io", "Late", std::nullopt, 1}, [&](Result<chat::User> r) {
+    called = true;
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::unavailable);
+  });
+  EXPECT_TRUE(called);
+  auto late = wait_for<chat::AppendResult>(
+      [&](auto cb) { s->append_message(message("a@x.io", "b@x.io", "x"), cb); });
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, Errc::unavailable);
+  s.reset();
+
+  auto reopened = storage::SqliteStore::open(o);
+  EXPECT_EQ(reopened->search_users("@x.io", "", 1000)->size(), static_cast<std::size_t>(kWrites));
+}
+
+TEST(SqliteStore, ReadsDoNotWaitForAnOpenWriteTransaction) {
+  TempDir dir;
+  auto gate = std::make_shared<CommitGate>();
+  auto s = storage::SqliteStore::open(options(dir, gate));
+  upsert(*s, "ann@x.io", "Ann");
+
+  gate->arm();
+  std::promise<Result<chat::User>> written;
+  s->upsert_user({"bob@x.io", "Bob", std::nullopt, 1},
+                 [&](Result<chat::User> r) { written.set_value(std::move(r)); });
+  ASSERT_TRUE(gate->wait_entered());  // bob is inserted but not committed; the writer waits
+
+  std::vector<std::future<bool>> readers;
+  for (int i = 0; i < 8; ++i) {
+    readers.push_back(std::async(std::launch::async, [&] {
+      auto ann = s->find_user("ann@x.io");
+      auto bob = s->find_user("bob@x.io");
+      auto found = s->search_users("x.io", "", 10);
+      return ann.ok() && ann->has_value() && bob.ok() && !bob->has_value() && found.ok() &&
+             found->size() == 1 && s->healthy();
+    }));
+  }
+  bool all_ready = true;
+  for (auto& r : readers) all_ready = all_ready && r.wait_for(10s) == std::future_status::ready;
+  gate->release();
+  ASSERT_TRUE(all_ready) << "a read waited for the writer";
+  for (auto& r : readers) EXPECT_TRUE(r.get());
+
+  ASSERT_TRUE(written.get_future().get().ok());
+  auto bob = s->find_user("bob@x.io");
+  ASSERT_TRUE(bob.ok());
+  EXPECT_TRUE(bob->has_value());
+}
+
+TEST(SqliteStore, KeepsWritingAfterACallbackThrows) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  s->upsert_user({"ann@x.io", "Ann", std::nullopt, 1},
+                 [](Result<chat::User>) { throw std::runtime_error("boom"); });
+  auto bob = upsert(*s, "bob@x.io", "Bob");
+  EXPECT_EQ(bob.email, "bob@x.io");
+  EXPECT_TRUE(s->find_user("ann@x.io")->has_value());
+}
+
+}  // namespace
