@@ -288,13 +288,13 @@ TEST(SqliteStore, SearchIsCaseInsensitiveOnEmailAndName) {
 TEST(SqliteStore, SearchRanksExactThenPrefixThenOtherMatchesWithTiesByEmail) {
   TempDir dir;
   auto s = storage::SqliteStore::open(options(dir));
-  upsert(*s, "z-contains-sam@x.io", "Has sam inside");      // other
-  upsert(*s, "a-contains-sam@x.io", "Also has sam");         // other
-  upsert(*s, "samuel@x.io", "Samuel");                       // prefix
-  upsert(*s, "m@x.io", "Sam Smith");                         // prefix (name)
-  upsert(*s, "y@x.io", "SAM");                               // exact (name)
-  upsert(*s, "sam", "Someone");                              // exact (email)
-  upsert(*s, "unrelated@x.io", "Nobody");                    // no match
+  upsert(*s, "z-contains-sam@x.io", "Has sam inside");  // other
+  upsert(*s, "a-contains-sam@x.io", "Also has sam");    // other
+  upsert(*s, "samuel@x.io", "Samuel");                  // prefix
+  upsert(*s, "m@x.io", "Sam Smith");                    // prefix (name)
+  upsert(*s, "y@x.io", "SAM");                          // exact (name)
+  upsert(*s, "sam", "Someone");                         // exact (email)
+  upsert(*s, "unrelated@x.io", "Nobody");               // no match
   auto r = s->search_users("sam", "", 50);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(emails(*r), (std::vector<std::string>{"sam", "y@x.io", "m@x.io", "samuel@x.io",
@@ -580,9 +580,8 @@ TEST(SqliteStore, GroupCommitsQueuedWritesInBatchesOfAtMostMaxBatch) {
 
   gate->arm();
   std::promise<void> first_done;
-  s->upsert_user({"first@x.io", "First", std::nullopt, 1}, [&](Result<chat::User>) {
-    first_done.set_value();
-  });
+  s->upsert_user({"first@x.io", "First", std::nullopt, 1},
+                 [&](Result<chat::User>) { first_done.set_value(); });
   ASSERT_TRUE(gate->wait_entered());  // the writer holds a transaction; the next 1000 queue up
 
   constexpr int kWrites = 1000;

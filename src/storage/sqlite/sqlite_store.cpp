@@ -204,10 +204,14 @@ std::vector<std::string> split_lines(std::string_view s) {
 
 const char* synchronous_pragma(Synchronous s) {
   switch (s) {
-    case Synchronous::off: return "PRAGMA synchronous = OFF";
-    case Synchronous::normal: return "PRAGMA synchronous = NORMAL";
-    case Synchronous::full: return "PRAGMA synchronous = FULL";
-    case Synchronous::extra: return "PRAGMA synchronous = EXTRA";
+    case Synchronous::off:
+      return "PRAGMA synchronous = OFF";
+    case Synchronous::normal:
+      return "PRAGMA synchronous = NORMAL";
+    case Synchronous::full:
+      return "PRAGMA synchronous = FULL";
+    case Synchronous::extra:
+      return "PRAGMA synchronous = EXTRA";
   }
   return "PRAGMA synchronous = FULL";
 }
@@ -291,10 +295,15 @@ Result<chat::AppendResult> do_append_message(Connection& db, const chat::NewMess
       .bind(3, in.timestamp)
       .bind(4, in.sender_email)
       .run();
-  db.query(kBumpParticipants).bind(1, conv_hex).bind(2, in.timestamp).bind(3, in.sender_email).run();
+  db.query(kBumpParticipants)
+      .bind(1, conv_hex)
+      .bind(2, in.timestamp)
+      .bind(3, in.sender_email)
+      .run();
 
-  chat::Message m{in.id,   got.conversation.id, in.sender_email, in.sender_name, in.body,
-                  in.timestamp, in.type,        in.reply_to,     false};
+  chat::Message m{in.id,   got.conversation.id, in.sender_email, in.sender_name,
+                  in.body, in.timestamp,        in.type,         in.reply_to,
+                  false};
   return chat::AppendResult{std::move(m), std::move(got.conversation), got.created};
 }
 
@@ -306,8 +315,7 @@ Result<chat::Done> do_mark_read(Connection& db, const chat::ConversationId& id,
   auto q = db.query(kConversationExists);
   q.bind(1, hex);
   if (q.step()) {
-    return chat::fail(
-        chat::make_error(Errc::forbidden, "not a participant of this conversation"));
+    return chat::fail(chat::make_error(Errc::forbidden, "not a participant of this conversation"));
   }
   return chat::fail(chat::make_error(Errc::conversation_not_found, "conversation not found"));
 }
@@ -487,8 +495,8 @@ struct SqliteStore::Impl {
           // SQLite rolled back the whole transaction on its own (e.g. disk full, I/O error):
           // every write of the batch is lost, including the ones that had succeeded.
           auto e = chat::make_error(Errc::unavailable, "write transaction aborted");
-          if (auto cause = op->error(); cause && (cause->code == Errc::unavailable ||
-                                                  cause->code == Errc::internal)) {
+          if (auto cause = op->error();
+              cause && (cause->code == Errc::unavailable || cause->code == Errc::internal)) {
             e = *cause;
           }
           spdlog::error("storage: write batch of {} aborted: {}", batch.size(), e.message);
@@ -665,8 +673,8 @@ bool SqliteStore::healthy() {
 // ---- Writes -----------------------------------------------------------------------------------
 
 void SqliteStore::upsert_user(chat::UserUpsert in, chat::Callback<chat::User> done) {
-  impl_->submit<chat::User>(
-      [in = std::move(in)](Connection& db) { return do_upsert_user(db, in); }, std::move(done));
+  impl_->submit<chat::User>([in = std::move(in)](Connection& db) { return do_upsert_user(db, in); },
+                            std::move(done));
 }
 
 void SqliteStore::start_conversation(std::string a, std::string b, chat::UnixMillis now,
@@ -680,26 +688,21 @@ void SqliteStore::start_conversation(std::string a, std::string b, chat::UnixMil
 
 void SqliteStore::append_message(chat::NewMessage in, chat::Callback<chat::AppendResult> done) {
   impl_->submit<chat::AppendResult>(
-      [in = std::move(in)](Connection& db) { return do_append_message(db, in); },
-      std::move(done));
+      [in = std::move(in)](Connection& db) { return do_append_message(db, in); }, std::move(done));
 }
 
 void SqliteStore::mark_read(chat::ConversationId id, std::string email, chat::UnixMillis now,
                             chat::Callback<chat::Done> done) {
-  impl_->submit<chat::Done>(
-      [id, email = std::move(email), now](Connection& db) {
-        return do_mark_read(db, id, email, now);
-      },
-      std::move(done));
+  impl_->submit<chat::Done>([id, email = std::move(email),
+                             now](Connection& db) { return do_mark_read(db, id, email, now); },
+                            std::move(done));
 }
 
 void SqliteStore::set_last_seen(std::string email, chat::UnixMillis when,
                                 chat::Callback<chat::Done> done) {
-  impl_->submit<chat::Done>(
-      [email = std::move(email), when](Connection& db) {
-        return do_set_last_seen(db, email, when);
-      },
-      std::move(done));
+  impl_->submit<chat::Done>([email = std::move(email),
+                             when](Connection& db) { return do_set_last_seen(db, email, when); },
+                            std::move(done));
 }
 
 }  // namespace storage

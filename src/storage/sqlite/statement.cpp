@@ -12,7 +12,8 @@ void throw_error(sqlite3* db, int rc, std::string_view context) {
 }
 
 Query& Query::bind(int i, std::string_view v) {
-  if (v.size() > static_cast<std::size_t>(INT_MAX)) throw SqliteError(SQLITE_TOOBIG, "value too big");
+  if (v.size() > static_cast<std::size_t>(INT_MAX))
+    throw SqliteError(SQLITE_TOOBIG, "value too big");
   int rc = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) throw_error(db_, rc, "bind");
   return *this;
@@ -51,7 +52,7 @@ std::string Query::text(int col) const {
 Connection::Connection(const std::string& path, int flags) {
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    std::string msg = "cannot open '" + path + "': ";
+    std::string msg = "sqlite3_open_v2: ";
     msg += db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     int code = db_ ? sqlite3_extended_errcode(db_) : rc;
     sqlite3_close_v2(db_);
