@@ -2,7 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/url/parse_query.hpp>
-#include <boost/url/decode_view.hpp>
+#include <boost/url/pct_string_view.hpp>
 
 #include <charconv>
 
@@ -20,22 +20,19 @@ chat::Result<std::unordered_map<std::string, std::string>> decode_form(std::stri
                                                                       std::string_view where) {
   std::unordered_map<std::string, std::string> out;
   if (s.empty()) return out;
-  auto parsed = boost::urls::parse_query(s);
+  // Debian's libboost_url 1.81 parse_query() runs strlen() on its input: give it a
+  // NUL-terminated copy, or it reads past the end of the request target.
+  const std::string input(s);
+  auto parsed = boost::urls::parse_query(input);
   if (!parsed)
     return fail(invalid(std::string(where), "malformed " + std::string(where) + " encoding",
                         "value_error"));
   const boost::urls::encoding_opts form_opts(/*space_as_plus=*/true);
   for (auto p : *parsed) {
-    boost::urls::decode_view key(p.key, form_opts);
-    std::string k(key.begin(), key.end());
+    std::string k = p.key.decode(form_opts);
     // First occurrence wins, like FastAPI for scalar parameters.
     if (out.count(k)) continue;
-    std::string v;
-    if (p.has_value) {
-      boost::urls::decode_view value(p.value, form_opts);
-      v.assign(value.begin(), value.end());
-    }
-    out.emplace(std::move(k), std::move(v));
+    out.emplace(std::move(k), p.has_value ? p.value.decode(form_opts) : std::string());
   }
   return out;
 }

@@ -54,7 +54,8 @@ Result<std::optional<std::string>> validate_profile_image(std::optional<std::str
                         "value_error.url.scheme"));
   };
   if (v.size() > 2048) return bad();
-  auto u = boost::urls::parse_absolute_uri(v);
+  const std::string input(v);  // NUL-terminated: libboost_url 1.81 may strlen() its input
+  auto u = boost::urls::parse_absolute_uri(input);
   if (!u) return bad();
   auto scheme = u->scheme_id();
   if ((scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) ||

@@ -89,11 +89,11 @@ const std::string* HandshakeInfo::header(std::string_view name) const {
 }
 
 std::shared_ptr<Server> Server::create(asio::io_context& ioc, Options opts,
-                                       std::shared_ptr<Handler> handler) {
+                                       std::shared_ptr<engineio::Handler> handler) {
   return std::make_shared<Server>(ioc, std::move(opts), std::move(handler));
 }
 
-Server::Server(asio::io_context& ioc, Options opts, std::shared_ptr<Handler> handler)
+Server::Server(asio::io_context& ioc, Options opts, std::shared_ptr<engineio::Handler> handler)
     : ioc_(ioc), opts_(std::move(opts)), handler_(std::move(handler)) {}
 
 std::uint64_t Server::body_limit(const http::Request&) const { return opts_.max_payload; }
@@ -190,7 +190,9 @@ base::awaitable<http::Outcome> Server::reply_error(http::Request& req, http::Con
 
 base::awaitable<http::Outcome> Server::handle(http::Request req, http::Connection& conn) {
   std::string_view eio, transport, sid;
-  auto parsed = boost::urls::parse_query(http::target_query(req.target()));
+  // NUL-terminated copy: Debian's libboost_url 1.81 parse_query() runs strlen() on its input.
+  const std::string parsed_q(http::target_query(req.target()));
+  auto parsed = boost::urls::parse_query(parsed_q);
   if (!parsed) co_return co_await reply_error(req, conn, ErrorCode::bad_request);
   boost::urls::encoding_opts eopt;
   eopt.space_as_plus = true;
@@ -251,8 +253,7 @@ base::awaitable<http::Outcome> Server::handle(http::Request req, http::Connectio
       continue;
     hs->headers.emplace_back(std::move(name), std::string(f.value()));
   }
-  boost::system::error_code ec;
-  hs->remote_address = conn.remote.address().to_string(ec);
+  hs->remote_address = conn.remote.address().to_string();
   hs->remote_port = conn.remote.port();
   hs->url = std::string(req.target());
   hs->transport = t;
