@@ -15,6 +15,8 @@
 #include "chat/service.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"
+#include "realtime/chat_gateway.hpp"
+#include "socketio/server.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 namespace {
@@ -49,18 +51,34 @@ int run(const config::Config& cfg) {
   auto store = storage::SqliteStore::open(so);
   spdlog::info("store: SQLite {} (synchronous={})", so.path, cfg.sqlite_synchronous);
 
-  chat::LocalPresence presence;
-  chat::NullNotifier notifier;
-  chat::ServiceOptions svc_opts;
-  svc_opts.max_message_length = cfg.max_message_length;
-  chat::Service service(*store, presence, notifier, svc_opts);
-
   unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context ioc(static_cast<int>(threads));
+
+  socketio::ServerOptions sio;
+  sio.engine.path = cfg.socketio_path;
+  sio.engine.ping_interval = std::chrono::milliseconds(cfg.ping_interval_ms);
+  sio.engine.ping_timeout = std::chrono::milliseconds(cfg.ping_timeout_ms);
+  sio.engine.max_payload = cfg.max_payload;
+  sio.engine.cors_origins = cfg.cors_origins;
+  sio.engine.cors_credentials = true;
+  sio.connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
+  auto io = socketio::Server::create(ioc, sio);
+
+  chat::LocalPresence presence;
+  realtime::GatewayOptions gw_opts;
+  gw_opts.presence_scope = cfg.presence_scope == config::PresenceScope::all
+                               ? realtime::PresenceScope::all
+                               : realtime::PresenceScope::contacts;
+  realtime::ChatGateway gateway(*io, presence, tokens, gw_opts);
+  chat::ServiceOptions svc_opts;
+  svc_opts.max_message_length = cfg.max_message_length;
+  chat::Service service(*store, presence, gateway, svc_opts);
+  gateway.attach(service);
   http::ServerOptions ho;
   ho.host = cfg.host;
   ho.port = static_cast<unsigned short>(cfg.port);
   http::Server server(ioc, ho);
+  server.mount(cfg.socketio_path, io->http_handler());
   server.set_fallback(std::make_shared<api::RestHandler>(
       service, tokens, api::RestOptions{cfg.max_body_bytes, cfg.cors_origins}));
   server.start();
