@@ -23,7 +23,7 @@ stage "unit tests" ctest --test-dir "build/$PRESET" --output-on-failure -j "$JOB
 if [ -d tests/e2e/rest ]; then
   stage "REST e2e (pytest)" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/rest
 fi
-for d in tests/e2e/python; do
+for d in tests/e2e/python tests/e2e/chat; do
   [ -d "$d" ] && stage "python e2e ($d)" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$d"
 done
 if [ -f tests/e2e/js/package.json ]; then
