@@ -34,6 +34,17 @@ std::string_view where(const Params& p, const chat::Error& e, std::string_view f
   return p.location(e.field);
 }
 
+// FastAPI validates the request schema before the handler runs and reports every missing
+// required field at once; the use case then checks values one by one.
+std::vector<std::pair<chat::Error, std::string>> missing_fields(
+    const Params& p, std::initializer_list<std::pair<const char*, const std::optional<std::string>*>> fields) {
+  std::vector<std::pair<chat::Error, std::string>> out;
+  for (auto& [name, value] : fields)
+    if (!*value) out.emplace_back(chat::invalid(name, "field required", "value_error.missing"),
+                                  std::string(p.location(name)));
+  return out;
+}
+
 }  // namespace
 
 RestHandler::RestHandler(chat::Service& service, const auth::TokenService& tokens,
@@ -139,6 +150,8 @@ base::awaitable<http::Response> RestHandler::login(Ctx& c) {
     if (!v) co_return error_response(c.req, v.error(), p->location(name));
     *field = std::move(*v);
   }
+  if (auto missing = missing_fields(*p, {{"email", &in.email}}); !missing.empty())
+    co_return validation_response(c.req, missing);
   auto user = co_await service_.login(std::move(in));
   if (!user) co_return error_response(c.req, user.error(), where(*p, user.error(), "body"));
   json::object o;
@@ -219,6 +232,12 @@ base::awaitable<http::Response> RestHandler::send_message(Ctx& c) {
     if (!v) co_return error_response(c.req, v.error(), p->location(name));
     *field = std::move(*v);
   }
+  auto missing = missing_fields(*p, {{"to_email", &in.to_email}, {"message", &in.message}});
+  if (in.message_type && !chat::parse_message_type(*in.message_type))
+    missing.emplace_back(chat::invalid("message_type", "message_type must be one of: text, image, file",
+                                       "value_error.enum"),
+                         std::string(p->location("message_type")));
+  if (!missing.empty()) co_return validation_response(c.req, missing);
   auto r = co_await service_.send_message(c.caller, std::move(in));
   if (!r) co_return error_response(c.req, r.error(), where(*p, r.error(), "body"));
   co_return http::json_response(c.req, Status::ok, chat::wire::message(r->message));

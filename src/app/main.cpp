@@ -81,10 +81,8 @@ int run(const config::Config& cfg) {
   server.mount(cfg.socketio_path, io->http_handler());
   server.set_fallback(std::make_shared<api::RestHandler>(
       service, tokens, api::RestOptions{cfg.max_body_bytes, cfg.cors_origins}));
-  server.start();
-  spdlog::info("natter listening on http://{}:{} ({} threads)", cfg.host, server.port(), threads);
-
   // Graceful shutdown: stop accepting, let in-flight requests finish (bounded), then stop.
+  // Signals are caught from here on, before the server announces itself.
   auto guard = asio::make_work_guard(ioc);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer drain(ioc);
@@ -107,6 +105,9 @@ int run(const config::Config& cfg) {
     server.stop();
     poll_drain();
   });
+
+  server.start();
+  spdlog::info("natter listening on http://{}:{} ({} threads)", cfg.host, server.port(), threads);
 
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });

@@ -51,7 +51,10 @@ Result<UserView> Service::me(std::string_view caller) {
   auto u = store_.find_user(caller);
   if (!u) return fail(std::move(u).error());
   if (!*u) return fail(user_gone());
-  return UserView{std::move(**u), presence_.is_online(caller)};
+  User user = std::move(**u);
+  if (auto t = presence_.last_change(caller); t && (!user.last_seen || *t > *user.last_seen))
+    user.last_seen = t;
+  return UserView{std::move(user), presence_.is_online(caller)};
 }
 
 Result<std::vector<UserView>> Service::search(std::string_view caller,
@@ -154,7 +157,7 @@ base::awaitable<Result<AppendResult>> Service::send_message(std::string caller, 
   auto type = validate_message_type(in.message_type);
   if (!type) co_return fail(std::move(type).error());
   std::optional<MessageId> reply_to;
-  if (in.reply_to && !in.reply_to->empty()) {
+  if (in.reply_to) {  // present but empty is not "no reply": it names no message
     reply_to = base::ObjectId::parse(*in.reply_to);
     if (!reply_to)
       co_return fail(invalid("reply_to", "reply_to must reference a message of the same conversation"));
@@ -169,14 +172,12 @@ base::awaitable<Result<AppendResult>> Service::send_message(std::string caller, 
   if (!*recipient) co_return fail(make_error(Errc::recipient_not_found, "Recipient not found"));
 
   NewMessage m;
-  m.id = base::ObjectId::generate();
   m.sender_email = std::move(caller);
   m.sender_name = (*sender)->name;
   m.recipient_email = std::move(*to);
   m.body = std::move(*body);
   m.type = *type;
   m.reply_to = reply_to;
-  m.timestamp = base::now_millis();
   auto r = co_await write<AppendResult>(
       [&](Callback<AppendResult> cb) { store_.append_message(std::move(m), std::move(cb)); });
   if (r) notifier_.message_sent(*r);
@@ -187,8 +188,8 @@ Result<std::vector<std::string>> Service::contacts(std::string_view email) {
   return store_.contacts(email);
 }
 
-void Service::touch_last_seen(std::string email) {
-  store_.set_last_seen(std::move(email), base::now_millis(), [](Result<Done>) {});
+void Service::touch_last_seen(std::string email, UnixMillis when) {
+  store_.set_last_seen(std::move(email), when, [](Result<Done>) {});
 }
 
 }  // namespace chat

@@ -36,7 +36,7 @@ struct SendInput {
   std::optional<std::string> to_email;
   std::optional<std::string> message;
   std::optional<std::string> message_type;
-  std::optional<std::string> reply_to;  // empty string = none
+  std::optional<std::string> reply_to;  // absent/null = none
 };
 
 struct UserView {
@@ -68,8 +68,9 @@ class Service {
   Result<Conversation> authorize(std::string_view caller, std::string_view conversation_id);
   // Users who share a conversation with `email`.
   Result<std::vector<std::string>> contacts(std::string_view email);
-  // Record a disconnect time (last_seen). Fire and forget.
-  void touch_last_seen(std::string email);
+  // Persists a presence change time (last_seen). Fire and forget: until it commits, me() takes
+  // the time from Presence.
+  void touch_last_seen(std::string email, UnixMillis when);
 
   const ServiceOptions& options() const { return opts_; }
   Store& store() { return store_; }

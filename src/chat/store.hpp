@@ -51,6 +51,8 @@ class Store {
   // Gets or creates the sender/recipient conversation, validates reply_to (must be a message of
   // that conversation, else Errc::invalid with field "reply_to"), inserts the message, updates the
   // conversation's last message and increments every other participant's unread count.
+  // The message's id and timestamp are assigned by the writer in commit order (the values in
+  // `in` are replaced), so history order, id order and timestamp order agree.
   virtual void append_message(NewMessage in, Callback<AppendResult> done) = 0;
   // Sets the user's unread count in the conversation to 0.
   virtual void mark_read(ConversationId id, std::string email, UnixMillis now,

@@ -20,7 +20,7 @@ struct User {
   std::string name;
   std::optional<std::string> profile_image;
   UnixMillis created_at = 0;
-  std::optional<UnixMillis> last_seen;  // last disconnect (or login), if any
+  std::optional<UnixMillis> last_seen;  // when the user's presence last changed (socket connect/disconnect)
 };
 
 enum class MessageType { text, image, file };
@@ -63,6 +63,7 @@ struct UserUpsert {
 };
 
 // Input of Store::append_message: everything already validated except reply_to.
+// `id` and `timestamp` are assigned by the store.
 struct NewMessage {
   MessageId id;
   std::string sender_email;

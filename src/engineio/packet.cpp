@@ -41,7 +41,7 @@ std::string base64_encode(std::string_view bytes) {
 bool base64_decode(std::string_view text, std::string& out) {
   // Beast's decoder stops at the first '=' or invalid character; it does not validate. Accept
   // only full base64 with at most two '=' of padding at the very end.
-  out.resize(b64::decoded_size(text.size()));
+  out.resize(b64::decoded_size(text.size() + 3));  // decoded_size() rounds down: unpadded input
   auto [written, consumed] = b64::decode(out.data(), text.data(), text.size());
   out.resize(written);
   std::string_view rest = text.substr(consumed);

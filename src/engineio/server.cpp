@@ -26,13 +26,14 @@ using http::Verb;
 
 namespace {
 
-// Runs f() on `strand` and resumes the caller on its own executor with the result.
+// Runs f() (returning std::optional<PollAnswer>) on the session's strand; a value completes `w`.
+// Plain posted handlers, no coroutine lambdas: GCC 12 miscompiles captured state in those.
 template <class F>
-auto on_strand(const asio::any_io_executor& strand, F f) -> base::awaitable<decltype(f())> {
-  using R = decltype(f());
-  co_return co_await asio::co_spawn(
-      strand, [f = std::move(f)]() mutable -> base::awaitable<R> { co_return f(); },
-      asio::use_awaitable);
+void run_on(const SessionPtr& s, const std::shared_ptr<PollWaiter>& w, F f) {
+  asio::post(s->executor(), [w, f = std::move(f)]() mutable {
+    std::optional<PollAnswer> a = f();
+    if (a) complete_poll(w, std::move(*a));
+  });
 }
 
 void log_exception(std::exception_ptr e) {
@@ -275,12 +276,15 @@ base::awaitable<http::Outcome> Server::handshake_polling(
     sessions_.emplace(s->id(), s);
   }
   // The handshake GET carries the open packet and whatever the handler queued in on_open.
-  std::string body = co_await on_strand(s->executor(), [s] {
+  auto w = std::make_shared<PollWaiter>(conn.stream.get_executor());
+  run_on(s, w, [s]() -> std::optional<PollAnswer> {
     s->open();
     std::string b = s->take_payload();
     if (s->phase_ == Session::Phase::draining) s->finish();
-    return b;
+    return PollAnswer{200, std::move(b)};
   });
+  while (!w->done) co_await w->timer.async_wait(base::as_result);
+  std::string body = std::move(w->answer.body);
   auto res = http::make_response(req, Status::ok, std::move(body), "text/plain; charset=UTF-8");
   res.set(Field::cache_control, "no-store");
   co_return co_await reply(req, conn, std::move(res));
@@ -293,8 +297,8 @@ base::awaitable<http::Outcome> Server::handle_polling(http::Request req, http::C
   bool is_get = req.method() == Verb::get;
   if (is_get) {
     auto w = std::make_shared<PollWaiter>(conn.stream.get_executor());
-    answer = co_await on_strand(s->executor(), [s, w] { return s->begin_poll(w); });
-    if (!answer) {
+    run_on(s, w, [s, w] { return s->begin_poll(w); });
+    {
       // Hold the request. Watch the socket meanwhile: a client that gives up on the poll
       // (TCP close) closes the session ([ref] "poll connection closed prematurely").
       auto& sock = conn.stream.socket();
@@ -320,9 +324,12 @@ base::awaitable<http::Outcome> Server::handle_polling(http::Request req, http::C
     }
   } else if (req.method() == Verb::post) {
     bool octet = req[Field::content_type].starts_with("application/octet-stream");
-    answer = co_await on_strand(s->executor(), [s, body = std::move(req.body()), octet] {
+    auto w = std::make_shared<PollWaiter>(conn.stream.get_executor());
+    run_on(s, w, [s, body = std::move(req.body()), octet]() -> std::optional<PollAnswer> {
       return s->on_post(body, octet);
     });
+    while (!w->done) co_await w->timer.async_wait(base::as_result);
+    answer = std::move(w->answer);
   } else {
     co_return co_await reply(req, conn,
                              http::make_response(req, Status::internal_server_error, {}, {}));
@@ -381,12 +388,6 @@ base::awaitable<void> Server::run_websocket(SessionPtr s, std::shared_ptr<WsConn
   req = {};  // release the request's memory for the life of the connection
 
   beast::flat_buffer buf;
-  auto read = [&]() -> base::awaitable<boost::system::error_code> {
-    buf.clear();
-    auto [rec, n] = co_await ws.async_read(buf, base::as_result);
-    (void)n;
-    co_return rec;
-  };
 
   if (!upgrade) {
     {
@@ -406,7 +407,8 @@ base::awaitable<void> Server::run_websocket(SessionPtr s, std::shared_ptr<WsConn
     deadline.async_wait([c](boost::system::error_code dec) {
       if (!dec) beast::get_lowest_layer(c->ws).close();
     });
-    auto rec = co_await read();
+    auto [rec, rn] = co_await ws.async_read(buf, base::as_result);
+    (void)rn;
     bool probed = !rec && ws.got_text() && beast::buffers_to_string(buf.data()) == "2probe";
     if (probed) {
       ws.text(true);
@@ -419,8 +421,10 @@ base::awaitable<void> Server::run_websocket(SessionPtr s, std::shared_ptr<WsConn
       co_return;
     }
     s->probe_answered(c);
-    rec = co_await read();
-    bool upgraded = !rec && ws.got_text() && beast::buffers_to_string(buf.data()) == "5";
+    buf.clear();
+    auto [rec2, rn2] = co_await ws.async_read(buf, base::as_result);
+    (void)rn2;
+    bool upgraded = !rec2 && ws.got_text() && beast::buffers_to_string(buf.data()) == "5";
     deadline.cancel();
     if (!upgraded || !s->complete_upgrade(c)) {
       s->drop_candidate(c);
@@ -428,14 +432,24 @@ base::awaitable<void> Server::run_websocket(SessionPtr s, std::shared_ptr<WsConn
     }
   }
 
+  // The read loop runs in its own small coroutine, so this frame (request, upgrade timer) is
+  // freed for the life of the connection.
+  auto ex = s->executor();  // before s is moved into the call
+  asio::co_spawn(ex, ws_read_loop(std::move(s), std::move(c)), log_exception);
+}
+
+base::awaitable<void> Server::ws_read_loop(SessionPtr s, std::shared_ptr<WsConn> c) {
+  auto& ws = c->ws;
+  beast::flat_buffer buf;
   for (;;) {
-    auto rec = co_await read();
-    if (rec) {
-      s->on_ws_error(c, clean_close(rec));
+    auto [ec, n] = co_await ws.async_read(buf, base::as_result);
+    (void)n;
+    if (ec) {
+      s->on_ws_error(c, clean_close(ec));
       co_return;
     }
     Message m{beast::buffers_to_string(buf.data()), ws.got_binary()};
-    // Do not keep a large read buffer while the connection idles.
+    // Do not keep a read buffer while the connection idles.
     buf.clear();
     buf.shrink_to_fit();
     s->on_ws_message(c, std::move(m));

@@ -33,8 +33,8 @@ enum class ErrorCode : int {
 class Server : public http::Handler, public std::enable_shared_from_this<Server> {
  public:
   static std::shared_ptr<Server> create(boost::asio::io_context& ioc, Options opts,
-                                        std::shared_ptr<Handler> handler);
-  Server(boost::asio::io_context& ioc, Options opts, std::shared_ptr<Handler> handler);
+                                        std::shared_ptr<engineio::Handler> handler);
+  Server(boost::asio::io_context& ioc, Options opts, std::shared_ptr<engineio::Handler> handler);
 
   // http::Handler
   std::uint64_t body_limit(const http::Request& header) const override;
@@ -43,7 +43,7 @@ class Server : public http::Handler, public std::enable_shared_from_this<Server>
   void shutdown() override;
 
   const Options& options() const { return opts_; }
-  Handler& handler() const { return *handler_; }
+  engineio::Handler& handler() const { return *handler_; }
   // Open sessions (thread-safe snapshot count).
   std::size_t session_count() const;
   // Session by id, or nullptr. Thread-safe.
@@ -59,6 +59,7 @@ class Server : public http::Handler, public std::enable_shared_from_this<Server>
                                std::shared_ptr<const HandshakeInfo> hs);
   base::awaitable<void> run_websocket(SessionPtr s, std::shared_ptr<WsConn> c,
                                       http::Request req, bool upgrade);
+  base::awaitable<void> ws_read_loop(SessionPtr s, std::shared_ptr<WsConn> c);
   base::awaitable<http::Outcome> reply(http::Request& req, http::Connection& conn,
                                        http::Response res, bool close = false);
   base::awaitable<http::Outcome> reply_error(http::Request& req, http::Connection& conn,
@@ -69,7 +70,7 @@ class Server : public http::Handler, public std::enable_shared_from_this<Server>
 
   boost::asio::io_context& ioc_;
   Options opts_;
-  std::shared_ptr<Handler> handler_;
+  std::shared_ptr<engineio::Handler> handler_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mu_;
   std::unordered_map<std::string, SessionPtr> sessions_;  // GUARDED_BY(mu_)

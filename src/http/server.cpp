@@ -9,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <array>
+#include <limits>
 
 #include "base/log.hpp"
 #include "http/response.hpp"
@@ -118,6 +120,25 @@ base::awaitable<void> Server::accept_loop() {
   }
 }
 
+namespace {
+// Closes after an early response (413) while the client may still be sending its body: closing
+// with unread data would reset the connection and the client could miss the response. Reads and
+// discards for a bounded time and size first.
+base::awaitable<void> linger_close(Connection& conn) {
+  boost::system::error_code ec;
+  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  conn.stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16384> sink;
+  std::size_t total = 0;
+  while (total < (64u << 20)) {
+    auto [rec, n] = co_await conn.stream.async_read_some(asio::buffer(sink), base::as_result);
+    if (rec) break;
+    total += n;
+  }
+  conn.stream.close();
+}
+}  // namespace
+
 base::awaitable<void> Server::serve(std::shared_ptr<Tracked> t) {
   Connection& conn = t->conn;
   for (;;) {
@@ -125,6 +146,9 @@ base::awaitable<void> Server::serve(std::shared_ptr<Tracked> t) {
     if (stopping_) break;
     beast::http::request_parser<beast::http::string_body> parser;
     parser.header_limit(opts_.header_limit);
+    // The body limit depends on the route, known only once the header is parsed; Beast checks
+    // Content-Length against the limit while parsing the header, so lift it until then.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     conn.stream.expires_after(opts_.header_timeout);
     auto [ec, n] = co_await beast::http::async_read_header(conn.stream, conn.buffer, parser,
                                                            base::as_result);
@@ -143,7 +167,18 @@ base::awaitable<void> Server::serve(std::shared_ptr<Tracked> t) {
     }
     Handler* h = route(parser.get().target());
     if (h == nullptr) break;
-    parser.body_limit(h->body_limit(parser.get()));
+    const std::uint64_t limit = h->body_limit(parser.get());
+    parser.body_limit(limit);  // enforced while reading chunked bodies
+    if (auto len = parser.content_length(); len && *len > limit) {
+      Request hdr{parser.get().method(), parser.get().target(), parser.get().version()};
+      hdr.keep_alive(false);
+      auto res = detail_response(hdr, Status::payload_too_large, "Request body too large");
+      co_await write_response(conn, res);
+      spdlog::debug("{} {} {} 413", conn.remote.address().to_string(),
+                    std::string(parser.get().method_string()), std::string(parser.get().target()));
+      co_await linger_close(conn);
+      co_return;
+    }
     if (!parser.is_done()) {
       conn.stream.expires_after(opts_.body_timeout);
       auto [ec2, n2] = co_await beast::http::async_read(conn.stream, conn.buffer, parser,

@@ -141,16 +141,16 @@ void ChatGateway::on_connect(const SocketPtr& s) {
   const std::string email = email_of(s);
   s->join(user_room(email));
   s->on_disconnect([this](const SocketPtr& sock, socketio::DisconnectReason) { on_disconnect(sock); });
-  if (presence_.socket_connected(email)) {
-    service_->touch_last_seen(email);
+  if (auto now = base::now_millis(); presence_.socket_connected(email, now)) {
+    service_->touch_last_seen(email, now);
     announce(email, true);
   }
 }
 
 void ChatGateway::on_disconnect(const SocketPtr& s) {
   const std::string email = email_of(s);
-  if (presence_.socket_disconnected(email)) {
-    service_->touch_last_seen(email);
+  if (auto now = base::now_millis(); presence_.socket_disconnected(email, now)) {
+    service_->touch_last_seen(email, now);
     announce(email, false);
   }
 }

@@ -8,6 +8,7 @@
 Binary: $NATTER_BIN, default <repo>/build/release/natter.
 """
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -24,6 +25,8 @@ def natter_bin() -> Path:
     path = natter_binary()
     if not path.is_file():
         pytest.fail(f"natter binary not found at {path}; build it or set NATTER_BIN", pytrace=False)
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"natter binary at {path} is not executable", pytrace=False)
     return path
 
 

@@ -68,11 +68,15 @@ TEST(ParseConversationId, MapsMalformedIdsToNotFound) {
 
 TEST(LocalPresence, IsOnlineWhileAnySocketIsConnected) {
   LocalPresence p;
-  EXPECT_TRUE(p.socket_connected("a@x.io"));
-  EXPECT_FALSE(p.socket_connected("a@x.io"));  // second tab: not a new arrival
+  EXPECT_FALSE(p.last_change("a@x.io"));
+  EXPECT_TRUE(p.socket_connected("a@x.io", 10));
+  EXPECT_FALSE(p.socket_connected("a@x.io", 20));  // second tab: not a new arrival
   EXPECT_TRUE(p.is_online("a@x.io"));
-  EXPECT_FALSE(p.socket_disconnected("a@x.io"));  // one of two tabs closed
+  EXPECT_EQ(p.last_change("a@x.io"), 10);
+  EXPECT_FALSE(p.socket_disconnected("a@x.io", 30));  // one of two tabs closed
   EXPECT_TRUE(p.is_online("a@x.io"));
-  EXPECT_TRUE(p.socket_disconnected("a@x.io"));
+  EXPECT_TRUE(p.socket_disconnected("a@x.io", 40));
   EXPECT_FALSE(p.is_online("a@x.io"));
+  EXPECT_EQ(p.last_change("a@x.io"), 40);
+  EXPECT_FALSE(p.socket_disconnected("a@x.io", 50));  // no socket left to close
 }

@@ -1,6 +1,8 @@
 // storage::SqliteStore against real SQLite files in a fresh temporary directory per test.
 #include <gtest/gtest.h>
 
+#include "base/clock.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -158,9 +160,11 @@ std::int64_t unread(storage::SqliteStore& s, const std::string& email,
 
 TEST(SqliteStore, CreatesTheSchemaOnAFreshFileAndKeepsDataAcrossReopen) {
   TempDir dir;
+  auto o = options(dir);
+  o.synchronous = storage::SqliteOptions{}.synchronous;  // the durable default
   chat::ConversationId conv;
   {
-    auto s = storage::SqliteStore::open(options(dir));
+    auto s = storage::SqliteStore::open(o);
     EXPECT_TRUE(s->healthy());
     upsert(*s, "ann@x.io", "Ann");
     upsert(*s, "bob@x.io", "Bob");
@@ -168,7 +172,7 @@ TEST(SqliteStore, CreatesTheSchemaOnAFreshFileAndKeepsDataAcrossReopen) {
     ASSERT_TRUE(r.ok());
     conv = r->conversation.id;
   }
-  auto s = storage::SqliteStore::open(options(dir));
+  auto s = storage::SqliteStore::open(o);
   auto ann = s->find_user("ann@x.io");
   ASSERT_TRUE(ann.ok());
   ASSERT_TRUE(ann->has_value());
@@ -374,7 +378,10 @@ TEST(SqliteStore, AppendMessageCreatesTheConversationAndUpdatesItsLastMessage) {
   ASSERT_TRUE(first.ok());
   EXPECT_TRUE(first->conversation_created);
   EXPECT_EQ(first->conversation.participants, (std::vector<std::string>{"ann@x.io", "bob@x.io"}));
-  EXPECT_EQ(first->conversation.created_at, 2000);
+  // The store stamps messages itself, in commit order.
+  EXPECT_EQ(first->conversation.created_at, first->message.timestamp);
+  EXPECT_NEAR(static_cast<double>(first->message.timestamp),
+              static_cast<double>(base::now_millis()), 5000.0);
   EXPECT_EQ(first->message.conversation_id, first->conversation.id);
   EXPECT_EQ(first->message.body, "hi ann");
 
@@ -382,13 +389,15 @@ TEST(SqliteStore, AppendMessageCreatesTheConversationAndUpdatesItsLastMessage) {
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->conversation_created);
   EXPECT_EQ(second->conversation.id, first->conversation.id);
+  EXPECT_GE(second->message.timestamp, first->message.timestamp);
+  EXPECT_LT(first->message.id, second->message.id);
 
   auto list = s->list_conversations("bob@x.io");
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 1u);
   const auto& c = (*list)[0];
   EXPECT_EQ(c.last_message, "hi bob");
-  EXPECT_EQ(c.last_message_time, 3000);
+  EXPECT_EQ(c.last_message_time, second->message.timestamp);
   EXPECT_EQ(c.last_message_sender, "ann@x.io");
   EXPECT_EQ(c.unread_count, 1);
   EXPECT_EQ(unread(*s, "ann@x.io", c.conversation.id), 1);
@@ -398,7 +407,7 @@ TEST(SqliteStore, AppendMessageCreatesTheConversationAndUpdatesItsLastMessage) {
   ASSERT_EQ(msgs->size(), 2u);
   EXPECT_EQ((*msgs)[0].id, first->message.id);
   EXPECT_EQ((*msgs)[0].sender_name, "name of bob@x.io");
-  EXPECT_EQ((*msgs)[0].timestamp, 2000);
+  EXPECT_EQ((*msgs)[0].timestamp, first->message.timestamp);
   EXPECT_EQ((*msgs)[0].type, chat::MessageType::text);
   EXPECT_FALSE((*msgs)[0].reply_to);
   EXPECT_FALSE((*msgs)[0].edited);

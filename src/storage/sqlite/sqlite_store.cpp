@@ -688,7 +688,16 @@ void SqliteStore::start_conversation(std::string a, std::string b, chat::UnixMil
 
 void SqliteStore::append_message(chat::NewMessage in, chat::Callback<chat::AppendResult> done) {
   impl_->submit<chat::AppendResult>(
-      [in = std::move(in)](Connection& db) { return do_append_message(db, in); }, std::move(done));
+      [in = std::move(in)](Connection& db) mutable {
+        // Id and timestamp are taken here, on the single writer, so that history order (commit
+        // order), id order and timestamp order agree even under concurrent sends.
+        static chat::UnixMillis last = 0;
+        in.timestamp = std::max(base::now_millis(), last);
+        last = in.timestamp;
+        in.id = base::ObjectId::generate(static_cast<std::uint32_t>(in.timestamp / 1000));
+        return do_append_message(db, in);
+      },
+      std::move(done));
 }
 
 void SqliteStore::mark_read(chat::ConversationId id, std::string email, chat::UnixMillis now,

@@ -67,6 +67,18 @@ def test_login_trims_and_lower_cases_the_email(base_url, how):
     assert again.json()["user"]["name"] == "Mixed Case"
 
 
+@pytest.mark.parametrize("how", ["form", "json"])
+def test_login_parameters_in_the_body_win_over_the_query_string(base_url, how):
+    email = unique_email("both")
+    body = {"email": email, "name": "From Body"}
+    kw = {"data": body} if how == "form" else {"json": body}
+    r = post(base_url, "/api/auth/login",
+             params={"email": unique_email("query"), "name": "From Query"}, **kw)
+    assert r.status_code == 200, r.text
+    assert r.json()["user"]["email"] == email
+    assert r.json()["user"]["name"] == "From Body"
+
+
 def test_a_second_login_updates_name_and_profile_image_when_given(base_url):
     email = unique_email("upd")
     login(base_url, email, "First Name", "https://example.com/1.png")

@@ -81,15 +81,23 @@ def test_parallel_sends_from_both_sides_are_all_stored_with_exact_unread_counts(
         assert m == by_id[m["id"]], "history differs from what send returned"
         assert_message(m, conversation_id=cid)
     stamps = [m["timestamp"] for m in history]
-    assert stamps == sorted(stamps), "history is not oldest first"
+    inversions = [(history[i - 1]["id"], stamps[i - 1], history[i]["id"], stamps[i])
+                  for i in range(1, len(stamps)) if stamps[i] < stamps[i - 1]]
+    assert not inversions, f"history is not oldest first (id, timestamp pairs): {inversions[:5]}"
     # Each thread's own messages keep their order.
     for i in range(2 * threads_per_side):
         mine = [m["message"] for m in history if m["message"].startswith(f"t{i}-")]
         assert mine == [f"t{i}-{j}" for j in range(per_thread)]
 
     half = threads_per_side * per_thread
-    assert conversation_with(base_url, ta, b)["unread_count"] == half
-    assert conversation_with(base_url, tb, a)["unread_count"] == half
+    conv_a = conversation_with(base_url, ta, b)
+    conv_b = conversation_with(base_url, tb, a)
+    assert conv_a["unread_count"] == half
+    assert conv_b["unread_count"] == half
+    # The conversation's last message is the last one of the history.
+    for conv in (conv_a, conv_b):
+        assert (conv["last_message"], conv["last_message_sender"], conv["last_message_time"]) == (
+            history[-1]["message"], history[-1]["sender_email"], history[-1]["timestamp"])
     assert all_messages(base_url, tb, cid) == history
 
 

@@ -83,7 +83,10 @@ def test_port_comes_from_the_environment(natter_factory, var):
 
 
 def test_the_port_flag_wins_over_the_environment(natter_factory):
-    env_port, flag_port = free_port(), free_port()
+    env_port = free_port()
+    flag_port = free_port()
+    while flag_port == env_port:
+        flag_port = free_port()
     server = natter_factory(port=flag_port, env={"NATTER_PORT": str(env_port),
                                                   "PORT": str(env_port)})
     assert server.port == flag_port

@@ -57,8 +57,10 @@ def test_users_me_returns_exactly_email_name_profile_image_is_online_last_seen(b
     assert body["profile_image"] == "https://example.com/me.png"
     assert isinstance(body["is_online"], bool)
     assert body["is_online"] is False, "no socket is connected, so the user is offline"
-    assert_timestamp(body["last_seen"])
-    assert abs(iso_to_millis(body["last_seen"]) / 1000 - before) < 120, body["last_seen"]
+    # last_seen is the last socket connect/disconnect (docs/API.md): null for a REST-only user.
+    if body["last_seen"] is not None:
+        assert_timestamp(body["last_seen"])
+        assert abs(iso_to_millis(body["last_seen"]) / 1000 - before) < 120, body["last_seen"]
 
 
 def test_users_me_shows_null_profile_image_when_none_was_given(base_url):
@@ -229,3 +231,20 @@ def test_search_without_query_is_a_422_at_query_query(base_url, searcher):
 def test_search_with_an_empty_query_is_a_422_at_query_query(base_url, searcher):
     r = search(base_url, searcher[1], query="")
     assert_validation_error(r, ["query", "query"])
+
+
+def test_search_decodes_plus_as_space_and_percent_escapes_in_the_query(base_url, searcher,
+                                                                     many_users):
+    h, users = many_users
+    r = get(base_url, "/api/users/search?query=Crowd+Member+07", searcher[1])
+    assert r.status_code == 200, r.text
+    assert [u["email"] for u in r.json()] == [users[7]]
+    r = get(base_url, "/api/users/search?query=Crowd%20Member%2008", searcher[1])
+    assert [u["email"] for u in r.json()] == [users[8]]
+
+
+def test_search_matches_non_ascii_names(base_url, searcher):
+    email = unique_email("accent")
+    login(base_url, email, "Renée Ünïcode")
+    assert emails(search_ok(base_url, searcher[1], query="Renée Ünïcode")) == [email]
+    assert emails(search_ok(base_url, searcher[1], query="ée Ünï")) == [email]
