@@ -18,7 +18,9 @@ build() {
   cmake --preset "$PRESET" -DNATTER_WERROR=ON >/dev/null && cmake --build "build/$PRESET" -j "$JOBS"
 }
 stage "layering" bash scripts/check-layering.sh
-stage "build" build || { echo "build failed"; exit 1; }
+echo; echo "=== build ==="
+if ! build; then echo "=== build: FAILED ==="; echo "stages: $passed passed, 1 failed"; exit 1; fi
+passed=$((passed+1)); echo "=== build: ok ==="
 stage "unit tests" ctest --test-dir "build/$PRESET" --output-on-failure -j "$JOBS" --timeout 300
 if [ -d tests/e2e/rest ]; then
   stage "REST e2e (pytest)" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/rest

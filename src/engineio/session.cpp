@@ -20,10 +20,6 @@ const Frame& ping_frame() {
   static const Frame f = Frame::control(PacketType::ping);
   return f;
 }
-const Frame& close_frame() {
-  static const Frame f = Frame::control(PacketType::close);
-  return f;
-}
 // While an upgrade is in progress a GET is answered with a noop after this delay, so that a
 // client that pauses polling can finish its upgrade ([ref] engine.io re-checks every 100 ms). A
 // GET that races the final "5" gets 400 instead.
@@ -185,11 +181,15 @@ void Session::end(CloseReason reason, bool graceful) {
     }
     finish();
   } else if (graceful) {
-    queue_.push_back(close_frame());
-    if (poll_) {
-      answer_poll(PollAnswer{200, take_payload()});
+    // The close packet travels alone, in a response after the queued packets ([ref]: `41`, then
+    // `6\x1e1`). socket.io-client handles Socket.IO packets a tick late but a close at once, so
+    // a close sharing a payload with a DISCONNECT would be seen first ("transport close"
+    // instead of "io server disconnect").
+    if (poll_ && queue_.empty()) {
+      answer_poll(PollAnswer{200, "1"});
       finish();
     } else {
+      if (poll_) answer_poll(PollAnswer{200, take_payload()});
       // Keep the sid until the client's next GET collects the close packet ([ref] waits too).
       timer_.expires_after(server_->options().ping_interval + server_->options().ping_timeout);
       timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -223,10 +223,9 @@ std::optional<PollAnswer> Session::begin_poll(const std::shared_ptr<PollWaiter>&
     return PollAnswer{400, {}};
   }
   if (phase_ == Phase::draining) {
-    std::string body = take_payload();
-    if (body.empty()) body = "1";
+    if (!queue_.empty()) return PollAnswer{200, take_payload()};  // the close comes next
     finish();
-    return PollAnswer{200, std::move(body)};
+    return PollAnswer{200, "6\x1e" "1"};
   }
   if (!queue_.empty()) return PollAnswer{200, take_payload()};
   poll_ = w;

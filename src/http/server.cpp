@@ -110,8 +110,8 @@ base::awaitable<void> Server::accept_loop() {
       if (e) {
         try {
           std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          spdlog::error("connection {}: {}", t->conn.remote.address().to_string(), ex.what());
+        } catch (const std::exception& err) {
+          spdlog::error("connection {}: {}", t->conn.remote.address().to_string(), err.what());
         }
       }
       std::lock_guard lk(mu_);
