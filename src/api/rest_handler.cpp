@@ -137,7 +137,7 @@ base::awaitable<http::Response> RestHandler::health(Ctx& c) {
   o["status"] = ok ? "healthy" : "unhealthy";
   o["store"] = ok ? "ok" : "unavailable";
   o["timestamp"] = base::format_iso8601(base::now_millis());
-  co_return http::json_response(c.req, ok ? Status::ok : Status::service_unavailable, o);
+  co_return http::json_response(c.req, ok ? Status::ok : Status::service_unavailable, json::value(std::move(o)));
 }
 
 base::awaitable<http::Response> RestHandler::login(Ctx& c) {
@@ -158,7 +158,7 @@ base::awaitable<http::Response> RestHandler::login(Ctx& c) {
   o["access_token"] = tokens_.issue(user->email, now_seconds());
   o["token_type"] = "bearer";
   o["user"] = chat::wire::user_brief(*user);
-  co_return http::json_response(c.req, Status::ok, o);
+  co_return http::json_response(c.req, Status::ok, json::value(std::move(o)));
 }
 
 base::awaitable<http::Response> RestHandler::me(Ctx& c) {
@@ -178,15 +178,17 @@ base::awaitable<http::Response> RestHandler::search(Ctx& c) {
   if (!users) co_return error_response(c.req, users.error(), "query");
   json::array out;
   for (auto& u : *users) out.push_back(user_view(u, false));
-  co_return http::json_response(c.req, Status::ok, out);
+  co_return http::json_response(c.req, Status::ok, json::value(std::move(out)));
 }
 
 base::awaitable<http::Response> RestHandler::conversations(Ctx& c) {
   auto list = service_.conversations(c.caller);
   if (!list) co_return error_response(c.req, list.error(), "query");
-  json::array out;
-  for (auto& s : *list) out.push_back(chat::wire::conversation_summary(s));
-  co_return http::json_response(c.req, Status::ok, out);
+  json::monotonic_resource arena;  // one arena for the whole list: no per-node malloc/free
+  json::array out(&arena);
+  out.reserve(list->size());
+  for (auto& s : *list) out.push_back(chat::wire::conversation_summary(s, &arena));
+  co_return http::json_response(c.req, Status::ok, json::value(std::move(out)));
 }
 
 base::awaitable<http::Response> RestHandler::start_conversation(Ctx& c) {
@@ -208,10 +210,11 @@ base::awaitable<http::Response> RestHandler::messages(Ctx& c) {
   if (!limit) co_return error_response(c.req, limit.error(), "query");
   auto msgs = service_.messages(c.caller, c.path_params.at(0), *skip, *limit);
   if (!msgs) co_return error_response(c.req, msgs.error(), "query");
-  json::array out;
+  json::monotonic_resource arena;
+  json::array out(&arena);
   out.reserve(msgs->size());
-  for (auto& m : *msgs) out.push_back(chat::wire::message(m));
-  co_return http::json_response(c.req, Status::ok, out);
+  for (auto& m : *msgs) out.push_back(chat::wire::message(m, &arena));
+  co_return http::json_response(c.req, Status::ok, json::value(std::move(out)));
 }
 
 base::awaitable<http::Response> RestHandler::mark_read(Ctx& c) {

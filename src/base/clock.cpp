@@ -1,8 +1,7 @@
 #include "base/clock.hpp"
 
 #include <chrono>
-#include <cstdio>
-#include <ctime>
+#include <cstdint>
 
 namespace base {
 
@@ -12,16 +11,48 @@ UnixMillis now_millis() {
       .count();
 }
 
+namespace {
+// Days since 1970-01-01 → civil date (H. Hinnant's algorithm; no locale, no libc time zone).
+void civil_from_days(std::int64_t z, int& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<int>(static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2));
+}
+
+void put(char* p, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+}
+}  // namespace
+
 std::string format_iso8601(UnixMillis t) {
-  std::int64_t secs = t >= 0 ? t / 1000 : (t - 999) / 1000;
-  int ms = static_cast<int>(t - secs * 1000);
-  std::time_t tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  return buf;
+  // Hot path (every message rendered): no snprintf, no gmtime.
+  std::int64_t ms = t % 1000;
+  std::int64_t secs = t / 1000;
+  if (ms < 0) { ms += 1000; --secs; }
+  std::int64_t days = secs / 86400;
+  std::int64_t sod = secs % 86400;
+  if (sod < 0) { sod += 86400; --days; }
+  int y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  std::string out = "0000-00-00T00:00:00.000Z";
+  put(out.data(), static_cast<unsigned>(y < 0 ? 0 : y % 10000), 4);
+  put(out.data() + 5, m, 2);
+  put(out.data() + 8, d, 2);
+  put(out.data() + 11, static_cast<unsigned>(sod / 3600), 2);
+  put(out.data() + 14, static_cast<unsigned>(sod / 60 % 60), 2);
+  put(out.data() + 17, static_cast<unsigned>(sod % 60), 2);
+  put(out.data() + 20, static_cast<unsigned>(ms), 3);
+  return out;
 }
 
 }  // namespace base

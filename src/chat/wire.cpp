@@ -17,32 +17,32 @@ json::object user_brief(const User& u) {
   return o;
 }
 
-json::object message(const Message& m) {
-  json::object o;
-  o.reserve(9);
-  o["id"] = m.id.hex();
-  o["conversation_id"] = m.conversation_id.hex();
-  o["sender_email"] = m.sender_email;
-  o["sender_name"] = m.sender_name;
-  o["message"] = m.body;
-  o["timestamp"] = base::format_iso8601(m.timestamp);
-  o["message_type"] = to_string(m.type);
-  o["edited"] = m.edited;
-  o["reply_to"] = m.reply_to ? json::value(m.reply_to->hex()) : json::value(nullptr);
+json::object message(const Message& m, json::storage_ptr sp) {
+  json::object o(9, std::move(sp));
+  o.emplace("id", m.id.hex());
+  o.emplace("conversation_id", m.conversation_id.hex());
+  o.emplace("sender_email", m.sender_email);
+  o.emplace("sender_name", m.sender_name);
+  o.emplace("message", m.body);
+  o.emplace("timestamp", base::format_iso8601(m.timestamp));
+  o.emplace("message_type", to_string(m.type));
+  o.emplace("edited", m.edited);
+  if (m.reply_to) o.emplace("reply_to", m.reply_to->hex());
+  else o.emplace("reply_to", nullptr);
   return o;
 }
 
-json::object conversation(const Conversation& c) {
-  json::object o;
-  o["conversation_id"] = c.id.hex();
-  json::array ps;
+json::object conversation(const Conversation& c, json::storage_ptr sp) {
+  json::object o(6, sp);
+  o.emplace("conversation_id", c.id.hex());
+  json::array ps(sp);
   for (auto& p : c.participants) ps.emplace_back(p);
-  o["participants"] = std::move(ps);
+  o.emplace("participants", std::move(ps));
   return o;
 }
 
-json::object conversation_summary(const ConversationSummary& s) {
-  json::object o = conversation(s.conversation);
+json::object conversation_summary(const ConversationSummary& s, json::storage_ptr sp) {
+  json::object o = conversation(s.conversation, std::move(sp));
   o["last_message"] = opt_string(s.last_message);
   o["last_message_time"] = s.last_message_time
                                ? json::value(base::format_iso8601(*s.last_message_time))

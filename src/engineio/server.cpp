@@ -2,8 +2,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse_query.hpp>
 
@@ -12,6 +10,8 @@
 #include "base/log.hpp"
 #include "base/object_id.hpp"
 #include "engineio/transport.hpp"
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
 #include "http/response.hpp"
 
 namespace engineio {
@@ -70,10 +70,6 @@ std::string_view error_message(ErrorCode c) {
   return "Bad request";
 }
 
-bool clean_close(boost::system::error_code ec) {
-  return ec == websocket::error::closed || ec == asio::error::eof ||
-         ec == beast::http::error::end_of_stream || ec == asio::error::connection_reset;
-}
 
 }  // namespace
 
@@ -351,14 +347,13 @@ http::Outcome Server::take_websocket(http::Request req, http::Connection& conn, 
   if (conn.buffer.size() > 0)
     spdlog::debug("engineio: {} bytes after the upgrade request ignored", conn.buffer.size());
   tcp::socket sock = conn.stream.release_socket();
-  std::shared_ptr<WsConn> c;
   if (!s) {
     // A new WebSocket session runs on the connection's strand.
     auto strand = sock.get_executor();
     s = std::make_shared<Session>(base::random_token(15), shared_from_this(), strand,
                                   std::move(hs), Transport::websocket);
-    c = std::make_shared<WsConn>(std::move(sock));
-    asio::co_spawn(strand, run_websocket(s, c, std::move(req), false), log_exception);
+    asio::co_spawn(strand, run_websocket(s, std::move(sock), std::move(req), false),
+                   log_exception);
   } else {
     // Upgrade: move the socket onto the session's strand so one strand serialises everything.
     boost::system::error_code ec;
@@ -367,27 +362,30 @@ http::Outcome Server::take_websocket(http::Request req, http::Connection& conn, 
     tcp::socket moved(s->executor());
     moved.assign(ep.protocol(), sock.release(ec), ec);
     if (ec) return {http::Disposition::taken, 101};
-    c = std::make_shared<WsConn>(std::move(moved));
-    asio::co_spawn(s->executor(), run_websocket(s, c, std::move(req), true), log_exception);
+    auto ex = s->executor();
+    asio::co_spawn(ex, run_websocket(std::move(s), std::move(moved), std::move(req), true),
+                   log_exception);
   }
   return {http::Disposition::taken, 101};
 }
 
-base::awaitable<void> Server::run_websocket(SessionPtr s, std::shared_ptr<WsConn> c,
-                                            http::Request req, bool upgrade) {
-  auto& ws = c->ws;
-  websocket::stream_base::timeout to{};
-  to.handshake_timeout = std::chrono::seconds(10);
-  to.idle_timeout = websocket::stream_base::none();
-  to.keep_alive_pings = false;
-  ws.set_option(to);
-  ws.read_message_max(opts_.max_payload);
-  ws.auto_fragment(false);
-  auto [ec] = co_await ws.async_accept(req, base::as_result);
-  if (ec) co_return;
-  req = {};  // release the request's memory for the life of the connection
-
-  beast::flat_buffer buf;
+base::awaitable<void> Server::run_websocket(SessionPtr s, tcp::socket sock, http::Request req,
+                                            bool upgrade) {
+  // Beast answers the handshake (validation, Sec-WebSocket-Accept); then the lean transport
+  // (WsConn) takes the raw socket over, and this frame ends.
+  std::shared_ptr<WsConn> c;
+  {
+    websocket::stream<beast::tcp_stream> ws(std::move(sock));
+    websocket::stream_base::timeout to{};
+    to.handshake_timeout = std::chrono::seconds(10);
+    to.idle_timeout = websocket::stream_base::none();
+    to.keep_alive_pings = false;
+    ws.set_option(to);
+    auto [ec] = co_await ws.async_accept(req, base::as_result);
+    if (ec) co_return;
+    req = {};
+    c = std::make_shared<WsConn>(ws.next_layer().release_socket(), opts_.max_payload);
+  }
 
   if (!upgrade) {
     {
@@ -396,64 +394,16 @@ base::awaitable<void> Server::run_websocket(SessionPtr s, std::shared_ptr<WsConn
     }
     s->attach_ws(c);
     s->open();
+  } else if (!s->begin_probe(c)) {
+    // Already upgraded (or upgrading / opened over WebSocket): accept, then close (A7).
+    s->ws_close(c, false);
   } else {
-    if (!s->begin_probe(c)) {
-      // Already upgraded (or upgrading / opened over WebSocket): accept, then close (A7).
-      c->closing = true;
-      co_await ws.async_close(websocket::close_code::none, base::as_result);
-      co_return;
-    }
-    asio::steady_timer deadline(s->executor(), opts_.upgrade_timeout);
-    deadline.async_wait([c](boost::system::error_code dec) {
-      if (!dec) beast::get_lowest_layer(c->ws).close();
+    c->upgrade_timer = std::make_unique<asio::steady_timer>(s->executor(), opts_.upgrade_timeout);
+    c->upgrade_timer->async_wait([s, c](boost::system::error_code ec) {
+      if (!ec) s->drop_candidate(c);
     });
-    auto [rec, rn] = co_await ws.async_read(buf, base::as_result);
-    (void)rn;
-    bool probed = !rec && ws.got_text() && beast::buffers_to_string(buf.data()) == "2probe";
-    if (probed) {
-      ws.text(true);
-      auto [wec, wn] = co_await ws.async_write(asio::buffer("3probe", 6), base::as_result);
-      (void)wn;
-      probed = !wec;
-    }
-    if (!probed) {
-      s->drop_candidate(c);
-      co_return;
-    }
-    s->probe_answered(c);
-    buf.clear();
-    auto [rec2, rn2] = co_await ws.async_read(buf, base::as_result);
-    (void)rn2;
-    bool upgraded = !rec2 && ws.got_text() && beast::buffers_to_string(buf.data()) == "5";
-    deadline.cancel();
-    if (!upgraded || !s->complete_upgrade(c)) {
-      s->drop_candidate(c);
-      co_return;
-    }
   }
-
-  // The read loop runs in its own small coroutine, so this frame (request, upgrade timer) is
-  // freed for the life of the connection.
-  auto ex = s->executor();  // before s is moved into the call
-  asio::co_spawn(ex, ws_read_loop(std::move(s), std::move(c)), log_exception);
-}
-
-base::awaitable<void> Server::ws_read_loop(SessionPtr s, std::shared_ptr<WsConn> c) {
-  auto& ws = c->ws;
-  beast::flat_buffer buf;
-  for (;;) {
-    auto [ec, n] = co_await ws.async_read(buf, base::as_result);
-    (void)n;
-    if (ec) {
-      s->on_ws_error(c, clean_close(ec));
-      co_return;
-    }
-    Message m{beast::buffers_to_string(buf.data()), ws.got_binary()};
-    // Do not keep a read buffer while the connection idles.
-    buf.clear();
-    buf.shrink_to_fit();
-    s->on_ws_message(c, std::move(m));
-  }
+  s->ws_read(c);
 }
 
 }  // namespace engineio

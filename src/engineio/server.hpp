@@ -57,9 +57,8 @@ class Server : public http::Handler, public std::enable_shared_from_this<Server>
                                                    std::shared_ptr<const HandshakeInfo> hs);
   http::Outcome take_websocket(http::Request req, http::Connection& conn, SessionPtr s,
                                std::shared_ptr<const HandshakeInfo> hs);
-  base::awaitable<void> run_websocket(SessionPtr s, std::shared_ptr<WsConn> c,
+  base::awaitable<void> run_websocket(SessionPtr s, boost::asio::ip::tcp::socket sock,
                                       http::Request req, bool upgrade);
-  base::awaitable<void> ws_read_loop(SessionPtr s, std::shared_ptr<WsConn> c);
   base::awaitable<http::Outcome> reply(http::Request& req, http::Connection& conn,
                                        http::Response res, bool close = false);
   base::awaitable<http::Outcome> reply_error(http::Request& req, http::Connection& conn,

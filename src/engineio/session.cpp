@@ -1,8 +1,9 @@
 #include "engineio/session.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/asio/write.hpp>
 
 #include "base/log.hpp"
 #include "engineio/server.hpp"
@@ -11,8 +12,6 @@
 namespace engineio {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = boost::beast::websocket;
 
 namespace {
 // Control frames are shared by every session.
@@ -267,54 +266,232 @@ PollAnswer Session::on_post(std::string_view body, bool octet_stream) {
 
 // ---- WebSocket ----
 
+namespace {
+// Payloads up to this size are copied next to their header (fewer iovecs); larger ones are
+// written from the shared frame bytes.
+constexpr std::size_t kCopyPayload = 512;
+constexpr std::size_t kReadBuffer = 64 * 1024;
+}  // namespace
+
 void Session::attach_ws(std::shared_ptr<WsConn> c) { ws_ = std::move(c); }
 
 void Session::ws_write_next() {
-  if (writing_ || !ws_) return;
-  if (batch_index_ >= batch_.size()) {
-    std::vector<Frame>().swap(batch_);
-    batch_index_ = 0;
-    if (queue_.empty()) {
-      if (phase_ != Phase::open) ws_close(ws_, false);
-      return;
-    }
-    batch_.swap(queue_);
+  if (!ws_ || ws_->writing) return;
+  if (phase_ != Phase::open && queue_.empty()) {
+    ws_close(ws_, false);
+    return;
+  }
+  ws_write(ws_);
+}
+
+void Session::ws_write(const std::shared_ptr<WsConn>& c) {
+  if (c->writing || c->dead) return;
+  if (c == ws_ && !c->closing && !queue_.empty()) {
+    c->inflight.swap(queue_);
     queued_bytes_ = 0;
   }
-  writing_ = true;
-  const Frame& f = batch_[batch_index_];
-  auto& ws = ws_->ws;
-  ws.text(!f.is_binary());
-  auto bytes = f.wire();
-  ws.async_write(asio::buffer(bytes.data(), bytes.size()),
-                 [self = shared_from_this(), c = ws_](boost::system::error_code ec, std::size_t) {
-                   self->on_ws_written(c, !ec);
-                 });
+  bool send_close = c->closing && !c->close_queued;
+  if (c->ctrl.empty() && c->inflight.empty() && !send_close) return;
+
+  // Bytes besides large payloads go to wbuf, reserved up front so it never moves.
+  std::size_t cap = c->ctrl.size() + 4;
+  std::size_t large = 0;
+  for (auto& f : c->inflight) {
+    cap += ws::kMaxHeader;
+    if (f.size() <= kCopyPayload)
+      cap += f.size();
+    else
+      ++large;
+  }
+  std::string& w = c->wbuf;
+  w = std::move(c->ctrl);
+  c->ctrl = std::string();
+  w.reserve(cap);
+  // Segments: [wbuf from, to) or a payload.
+  std::vector<asio::const_buffer> bufs;
+  bufs.reserve(2 * large + 2);
+  std::size_t seg = 0;  // start of the current wbuf segment
+  for (auto& f : c->inflight) {
+    unsigned char h[ws::kMaxHeader];
+    auto bytes = f.wire();
+    std::size_t hn =
+        ws::encode_header(h, f.is_binary() ? ws::Opcode::binary : ws::Opcode::text, bytes.size());
+    w.append(reinterpret_cast<const char*>(h), hn);
+    if (bytes.size() <= kCopyPayload) {
+      w.append(bytes);
+    } else {
+      bufs.emplace_back(w.data() + seg, w.size() - seg);
+      seg = w.size();
+      bufs.emplace_back(bytes.data(), bytes.size());
+    }
+  }
+  if (send_close) {
+    c->close_queued = true;
+    unsigned char h[4] = {0x88, 0, 0, 0};
+    std::size_t n = 2;
+    if (c->close_code != kCloseNoCode) {
+      h[1] = 2;
+      h[2] = static_cast<unsigned char>(c->close_code >> 8);
+      h[3] = static_cast<unsigned char>(c->close_code);
+      n = 4;
+    }
+    w.append(reinterpret_cast<const char*>(h), n);
+  }
+  if (w.size() > seg) bufs.emplace_back(w.data() + seg, w.size() - seg);
+  if (c->probe == 1) c->probe = 2;
+  c->writing = true;
+  asio::async_write(c->sock, bufs,
+                    [self = shared_from_this(), c](boost::system::error_code ec, std::size_t) {
+                      self->on_ws_written(c, !ec);
+                    });
 }
 
 void Session::on_ws_written(const std::shared_ptr<WsConn>& c, bool ok) {
-  writing_ = false;
-  if (c != ws_) return;
+  c->writing = false;
+  std::vector<Frame>().swap(c->inflight);
+  std::string().swap(c->wbuf);
   if (!ok) {
+    ws_kill(*c);
     on_ws_error(c, false);
     return;
   }
-  ++batch_index_;
-  ws_write_next();
+  if (c->close_queued) c->close_sent = true;
+  if (c->probe == 2) {
+    c->probe = 0;
+    if (c == candidate_ && upgrade_ == Upgrade::probing) probe_answered(c);
+  }
+  if (c->close_sent) {
+    // Our close frame is out: done if the peer's close came (or we are failing the connection);
+    // otherwise the reader waits for the peer's close.
+    if (c->peer_closed || c->kill_after_close) ws_kill(*c);
+    return;
+  }
+  if (c == ws_)
+    ws_write_next();
+  else
+    ws_write(c);
+}
+
+void Session::ws_read(const std::shared_ptr<WsConn>& c) {
+  if (c->dead) return;
+  // Idle connections keep this wait pending for long: allocate it exactly (std::allocator), not
+  // from asio's per-thread recycling cache, whose blocks may be several times larger.
+  c->sock.async_wait(asio::ip::tcp::socket::wait_read,
+                     asio::bind_allocator(std::allocator<void>(),
+                                          [self = shared_from_this(), c](boost::system::error_code ec) {
+                                            self->on_ws_readable(c, ec);
+                                          }));
+}
+
+void Session::on_ws_readable(const std::shared_ptr<WsConn>& c, boost::system::error_code ec) {
+  if (c->dead) {
+    on_ws_error(c, false);
+    return;
+  }
+  if (ec) {
+    ws_kill(*c);
+    on_ws_error(c, false);
+    return;
+  }
+  thread_local std::unique_ptr<char[]> buf(new char[kReadBuffer]);
+  boost::system::error_code rec;
+  if (!c->sock.non_blocking()) c->sock.non_blocking(true, rec);
+  std::size_t n = c->sock.read_some(asio::buffer(buf.get(), kReadBuffer), rec);
+  if (rec == asio::error::would_block || rec == asio::error::try_again) {
+    ws_read(c);
+    return;
+  }
+  if (rec) {
+    bool clean = rec == asio::error::eof || rec == asio::error::connection_reset;
+    ws_kill(*c);
+    on_ws_error(c, clean);
+    return;
+  }
+  bool go = c->reader.feed(buf.get(), n, [&](ws::Event&& ev) { return on_ws_event(c, ev); });
+  if (go && !c->dead) ws_read(c);
+}
+
+bool Session::on_ws_event(const std::shared_ptr<WsConn>& c, ws::Event& ev) {
+  switch (ev.kind) {
+    case ws::Event::message:
+      if (c->closing) return true;  // data after our close frame is discarded
+      on_ws_message(c, Message{std::move(ev.data), ev.binary});
+      return !c->dead;
+    case ws::Event::ping:
+      if (!c->closing) {
+        c->ctrl += ws::encode_frame(ws::Opcode::pong, ev.data);
+        ws_write(c);
+      }
+      return true;
+    case ws::Event::pong: return true;
+    case ws::Event::close:
+      c->peer_closed = true;
+      if (c->close_sent) {
+        ws_kill(*c);
+      } else {
+        // Echo the peer's code, then close the TCP connection.
+        if (!c->closing) {
+          c->closing = true;
+          c->close_code = ev.code;
+        }
+        c->kill_after_close = true;
+        ws_write(c);
+      }
+      on_ws_error(c, true);
+      return false;
+    case ws::Event::error:
+      // Fail the connection: close frame with the reason, then close.
+      if (!c->closing) {
+        c->closing = true;
+        c->close_code = ev.code;
+      }
+      c->kill_after_close = true;
+      if (c->close_sent) ws_kill(*c);
+      else ws_write(c);
+      on_ws_error(c, false);
+      return false;
+  }
+  return false;
+}
+
+void Session::ws_kill(WsConn& c) {
+  if (c.dead) return;
+  c.dead = true;
+  c.closing = true;
+  boost::system::error_code ec;
+  c.sock.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  c.sock.close(ec);
+  c.upgrade_timer.reset();
 }
 
 void Session::ws_close(const std::shared_ptr<WsConn>& c, bool hard) {
-  if (c->closing) return;
-  c->closing = true;
   if (hard) {
-    beast::get_lowest_layer(c->ws).close();
+    ws_kill(*c);
     return;
   }
+  if (c->closing) return;
   // [ref] the server closes without a status code (clients see 1005).
-  c->ws.async_close(websocket::close_code::none, [c](boost::system::error_code) {});
+  c->closing = true;
+  c->close_code = kCloseNoCode;
+  ws_write(c);
 }
 
 void Session::on_ws_message(const std::shared_ptr<WsConn>& c, Message m) {
+  if (c == candidate_ && c) {
+    // The upgrade handshake: "2probe" → "3probe", then "5". Anything else drops the candidate.
+    bool ok = false;
+    if (!m.binary && upgrade_ == Upgrade::probing && c->probe == 0 && m.data == "2probe") {
+      c->ctrl += ws::encode_frame(ws::Opcode::text, "3probe");
+      c->probe = 1;
+      ws_write(c);
+      ok = true;
+    } else if (!m.binary && upgrade_ == Upgrade::upgrading && m.data == "5") {
+      c->upgrade_timer.reset();
+      ok = complete_upgrade(c);
+    }
+    if (!ok) drop_candidate(c);
+    return;
+  }
   if (c != ws_ || phase_ != Phase::open) return;
   if (m.binary) {
     on_packet(Packet{PacketType::message, std::move(m.data), true});
@@ -339,8 +516,6 @@ void Session::on_ws_error(const std::shared_ptr<WsConn>& c, bool clean) {
     end(clean ? CloseReason::transport_close : CloseReason::transport_error, false);
   }
   ws_.reset();
-  std::vector<Frame>().swap(batch_);
-  batch_index_ = 0;
 }
 
 bool Session::begin_probe(const std::shared_ptr<WsConn>& c) {
@@ -382,9 +557,11 @@ void Session::drop_candidate(const std::shared_ptr<WsConn>& c) {
 
 void Session::schedule_ping() {
   timer_.expires_after(server_->options().ping_interval);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec) self->on_ping_timer();
-  });
+  // Pending for the whole ping interval: exact allocation (see ws_read).
+  timer_.async_wait(asio::bind_allocator(std::allocator<void>(),
+                                         [self = shared_from_this()](boost::system::error_code ec) {
+                                           if (!ec) self->on_ping_timer();
+                                         }));
 }
 
 void Session::on_ping_timer() {

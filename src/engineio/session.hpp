@@ -5,6 +5,7 @@
 // send()/close() are thread-safe: they dispatch to the strand. Handler callbacks run on the strand.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -22,6 +23,9 @@ namespace engineio {
 class Server;
 struct WsConn;
 struct PollWaiter;
+namespace ws {
+struct Event;
+}
 
 // Result of a polling request, computed on the session strand.
 struct PollAnswer {
@@ -80,11 +84,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void answer_poll(PollAnswer a);
   std::string take_payload();
 
-  // websocket
+  // websocket (the lean transport: see WsConn)
   void attach_ws(std::shared_ptr<WsConn> c);
   void ws_write_next();
+  // Starts a gathered write of c's pending bytes (control frames, data frames when c is the
+  // active transport, the close frame) unless one is in flight.
+  void ws_write(const std::shared_ptr<WsConn>& c);
   void on_ws_written(const std::shared_ptr<WsConn>& c, bool ok);
+  // Waits for c to become readable (no buffer held meanwhile).
+  void ws_read(const std::shared_ptr<WsConn>& c);
+  void on_ws_readable(const std::shared_ptr<WsConn>& c, boost::system::error_code ec);
+  // Handles one parsed event; false: stop reading.
+  bool on_ws_event(const std::shared_ptr<WsConn>& c, ws::Event& ev);
+  // hard: close the socket now; else send a close frame after queued frames.
   void ws_close(const std::shared_ptr<WsConn>& c, bool hard);
+  static void ws_kill(WsConn& c);
   void on_ws_message(const std::shared_ptr<WsConn>& c, Message m);
   void on_ws_error(const std::shared_ptr<WsConn>& c, bool clean);
   // upgrade
@@ -104,12 +118,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Phase phase_ = Phase::open;
   Upgrade upgrade_ = Upgrade::none;
   bool awaiting_pong_ = false;
-  bool writing_ = false;
   bool handler_told_ = false;  // on_open delivered (on_close is owed)
-  std::size_t batch_index_ = 0;
   std::size_t queued_bytes_ = 0;
   std::vector<Frame> queue_;  // not yet handed to a transport
-  std::vector<Frame> batch_;  // WebSocket frames being written
   boost::asio::steady_timer timer_;  // heartbeat; linger while draining over polling
   std::shared_ptr<PollWaiter> poll_;
   std::shared_ptr<WsConn> ws_;         // active WebSocket transport

@@ -11,6 +11,7 @@ namespace http {
 Response make_response(const Request& req, Status status, std::string body,
                        std::string_view content_type);
 Response json_response(const Request& req, Status status, const boost::json::value& body);
+// Pass containers as json::value(std::move(x)): an array or object converts to a value by copy.
 // {"detail": "<detail>"}
 Response detail_response(const Request& req, Status status, std::string_view detail);
 

@@ -46,6 +46,10 @@ TEST(ObjectId, ParsesItsOwnRenderingAndRejectsOtherStrings) {
 TEST(Clock, FormatsIsoUtcWithMilliseconds) {
   EXPECT_EQ(base::format_iso8601(1701945000123), "2023-12-07T10:30:00.123Z");
   EXPECT_EQ(base::format_iso8601(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(base::format_iso8601(1709251199999), "2024-02-29T23:59:59.999Z");  // leap day
+  EXPECT_EQ(base::format_iso8601(951782400000), "2000-02-29T00:00:00.000Z");
+  EXPECT_EQ(base::format_iso8601(4102444800000), "2100-01-01T00:00:00.000Z");
+  EXPECT_EQ(base::format_iso8601(-1), "1969-12-31T23:59:59.999Z");
 }
 
 TEST(Utf8, CountsCodePointsNotBytes) {
