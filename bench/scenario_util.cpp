@@ -1,0 +1,151 @@
+#include "scenario_util.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+
+#include <charconv>
+#include <cmath>
+
+namespace nb {
+
+std::string bench_email(const Common& c, std::string_view role, std::size_t i) {
+  std::string s = "nb-";
+  s += c.run_id;
+  s += '-';
+  s += role;
+  s += std::to_string(i);
+  s += "@example.com";
+  return s;
+}
+
+awaitable<std::size_t> connect_all(Worker& w, std::vector<std::shared_ptr<SioClient>>& clients,
+                                   Partial& p, const std::string& hist, unsigned concurrency) {
+  std::size_t ok = 0;
+  auto& h = p.h(hist);
+  if (concurrency == 0) concurrency = w.common.connect_concurrency;
+  std::string first_error;
+  co_await parallel_for(clients.size(), concurrency, [&](std::size_t i) -> awaitable<void> {
+    auto r = co_await clients[i]->connect();
+    if (r.ok) {
+      ++ok;
+      h.record(r.connected_ns - r.start_ns);
+      clients[i]->start_reading();
+    } else {
+      p.add("connect_failed", 1);
+      if (first_error.empty()) first_error = r.error;
+    }
+  });
+  if (!first_error.empty() && w.common.verbose)
+    std::fprintf(stderr, "[w%u] connect failures, first: %s\n", w.index, first_error.c_str());
+  if (!first_error.empty()) p.set_max("connect_error_seen", 1);
+  co_return ok;
+}
+
+namespace {
+template <class F>
+bool with_object(std::string_view json, F&& f) {
+  unsigned char buf[8192];
+  boost::json::monotonic_resource mr(buf, sizeof buf);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json, ec, &mr);
+  if (ec || !v.is_object()) return false;
+  f(v.as_object());
+  return true;
+}
+}  // namespace
+
+std::optional<MessageView> parse_message(std::string_view json) {
+  std::optional<MessageView> out;
+  with_object(json, [&](const boost::json::object& o) {
+    auto m = o.if_contains("message");
+    if (!m || !m->is_string()) return;
+    MessageView v;
+    v.text = std::string(m->get_string());
+    if (auto s = o.if_contains("sender_email"); s && s->is_string()) v.sender = std::string(s->get_string());
+    out = std::move(v);
+  });
+  return out;
+}
+
+std::optional<std::string> parse_email(std::string_view json) {
+  std::optional<std::string> out;
+  with_object(json, [&](const boost::json::object& o) {
+    if (auto e = o.if_contains("email"); e && e->is_string()) out = std::string(e->get_string());
+  });
+  return out;
+}
+
+std::string stamp_text(std::uint64_t a, std::uint64_t b, std::int64_t c, unsigned size) {
+  std::string s = std::to_string(a);
+  s += ':';
+  s += std::to_string(b);
+  s += ':';
+  s += std::to_string(c);
+  if (s.size() < size) {
+    s += ' ';
+    s.append(size > s.size() ? size - s.size() : 0, 'x');
+  }
+  return s;
+}
+
+bool parse_stamp(std::string_view t, std::uint64_t& a, std::uint64_t& b, std::int64_t& c) {
+  const char* p = t.data();
+  const char* end = t.data() + t.size();
+  auto r1 = std::from_chars(p, end, a);
+  if (r1.ec != std::errc{} || r1.ptr == end || *r1.ptr != ':') return false;
+  auto r2 = std::from_chars(r1.ptr + 1, end, b);
+  if (r2.ec != std::errc{} || r2.ptr == end || *r2.ptr != ':') return false;
+  auto r3 = std::from_chars(r2.ptr + 1, end, c);
+  return r3.ec == std::errc{};
+}
+
+std::string send_payload(std::string_view to_email, std::string_view text) {
+  std::string s = R"({"to_email":")";
+  s += to_email;
+  s += R"(","message":")";
+  s += text;
+  s += R"(","message_type":"text"})";
+  return s;
+}
+
+double round3(double v) { return std::round(v * 1000) / 1000; }
+
+void put_latency(boost::json::object& o, const char* key, const Partial& p, const std::string& h) {
+  if (const Histogram* hh = p.find_h(h); hh && hh->count()) o[key] = latency_json(*hh);
+}
+
+Report make_report(const char* scenario, const Common& c) {
+  Report r;
+  r.scenario = scenario;
+  r.server = c.server;
+  r.params["url"] = c.url;
+  r.params["procs"] = c.procs;
+  r.params["run_id"] = c.run_id;
+  return r;
+}
+
+void put_rss(boost::json::object& results, const Partial& p) {
+  boost::json::object rss;
+  for (const auto& [k, v] : p.max)
+    if (k.rfind("rss_kb.", 0) == 0) rss[k.substr(7)] = v;
+  if (!rss.empty()) results["server_rss_kb"] = std::move(rss);
+  boost::json::object cpu;
+  for (const auto& [k, v] : p.max)
+    if (k.rfind("cpu_s.", 0) == 0) cpu[k.substr(6)] = round3(v);
+  if (!cpu.empty()) results["server_cpu_s"] = std::move(cpu);
+}
+
+void put_cpu_between(boost::json::object& results, const Partial& p, const char* from,
+                     const char* to, double wall_s) {
+  if (wall_s <= 0) return;
+  auto a = p.max.find(std::string("cpu_s.") + from);
+  auto b = p.max.find(std::string("cpu_s.") + to);
+  if (a != p.max.end() && b != p.max.end())
+    results["server_cpu_cores"] = round3((b->second - a->second) / wall_s);
+  auto ga = p.sum.find(std::string("gen_cpu_s.") + from);
+  auto gb = p.sum.find(std::string("gen_cpu_s.") + to);
+  if (ga != p.sum.end() && gb != p.sum.end())
+    results["generator_cpu_cores"] = round3((gb->second - ga->second) / wall_s);
+}
+
+}  // namespace nb

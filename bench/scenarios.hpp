@@ -1,0 +1,65 @@
+#pragma once
+// The load scenarios. Each runs on Common::procs worker processes (worker.hpp) and returns one
+// Report: the JSON line for stdout and the table for stderr.
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "result.hpp"
+
+namespace nb {
+
+struct IdleOptions {
+  unsigned sockets = 1000;
+  unsigned sockets_per_user = 1;  // >1: fewer users (fewer presence broadcasts on servers that send them to all)
+  double hold = 5;                // seconds to hold the sockets open
+  double settle = 1;              // seconds after the last connect before the "after" RSS reading
+};
+
+struct PairsOptions {
+  unsigned pairs = 50;
+  unsigned window = 10;      // messages in flight per pair
+  unsigned size = 32;        // minimum message text length (padded)
+};
+
+struct FanoutOptions {
+  std::string mode = "presence";  // presence | tabs
+  // presence: S receiving sockets, a probe user connects/disconnects repeatedly
+  unsigned sockets = 1000;
+  unsigned sockets_per_user = 10;
+  double cycle_timeout = 5;       // seconds for one event to reach every socket
+  // tabs: one user with K sockets receives messages sent by another user, W in flight
+  unsigned tabs = 100;
+  unsigned window = 10;
+  unsigned size = 32;
+};
+
+struct PresenceOptions {
+  unsigned users = 1000;
+  unsigned concurrency = 1;  // handshakes in flight per worker process (1 = one after another)
+};
+
+struct RestOptions {
+  unsigned clients = 32;
+  unsigned users = 4;         // distinct authenticated users the clients share
+  unsigned contacts = 10;     // conversations per user (GET /api/conversations size)
+  unsigned seed_messages = 60;  // messages in the conversation read by GET .../messages
+  std::vector<std::string> endpoints = {"me", "conversations", "messages", "send"};
+};
+
+struct EchoOptions {
+  std::string path = "/";  // WebSocket path on the echo server
+  unsigned sockets = 50;
+  unsigned window = 10;    // frames in flight per socket
+  unsigned size = 32;
+};
+
+Report run_idle(const Common& c, const Target& t, const IdleOptions& o);
+Report run_pairs(const Common& c, const Target& t, const PairsOptions& o);
+Report run_fanout(const Common& c, const Target& t, const FanoutOptions& o);
+Report run_presence(const Common& c, const Target& t, const PresenceOptions& o);
+Report run_rest(const Common& c, const Target& t, const RestOptions& o);
+// Raw WebSocket echo server (no chat API): the ceiling of the WebSocket layer on this machine.
+Report run_echo(const Common& c, const Target& t, const EchoOptions& o);
+
+}  // namespace nb

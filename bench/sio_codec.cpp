@@ -1,0 +1,116 @@
+#include "sio_codec.hpp"
+
+#include <cctype>
+
+namespace nb::sio {
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Splits an event array ["name", arg...] into name and the text of the arguments. Event names of
+// the chat API never contain escapes; an escaped quote is skipped over but left in the view.
+bool split_event(std::string_view arr, std::string_view& name, std::string_view& data) {
+  arr = trim(arr);
+  if (arr.size() < 2 || arr.front() != '[' || arr.back() != ']') return false;
+  std::string_view in = trim(arr.substr(1, arr.size() - 2));
+  if (in.empty() || in.front() != '"') return false;
+  std::size_t i = 1;
+  while (i < in.size() && in[i] != '"') i += (in[i] == '\\') ? 2 : 1;
+  if (i >= in.size()) return false;
+  name = in.substr(1, i - 1);
+  std::string_view rest = trim(in.substr(i + 1));
+  if (rest.empty()) {
+    data = {};
+    return true;
+  }
+  if (rest.front() != ',') return false;
+  data = trim(rest.substr(1));
+  return true;
+}
+
+}  // namespace
+
+Frame decode(std::string_view t) {
+  Frame f;
+  if (t.empty()) return f;
+  switch (t[0]) {
+    case '0': f.kind = Kind::eio_open; f.json = t.substr(1); return f;
+    case '1': f.kind = Kind::eio_close; return f;
+    case '2': f.kind = Kind::eio_ping; f.json = t.substr(1); return f;
+    case '3': f.kind = Kind::eio_pong; f.json = t.substr(1); return f;
+    case '5': f.kind = Kind::eio_upgrade; return f;
+    case '6': f.kind = Kind::eio_noop; return f;
+    case '4': break;
+    default: return f;
+  }
+  // Socket.IO packet: <type>[<attachments>-][/<nsp>,][<ack id>][JSON]
+  std::string_view p = t.substr(1);
+  if (p.empty() || p[0] < '0' || p[0] > '6') return f;
+  char type = p[0];
+  p.remove_prefix(1);
+  if (type == '5' || type == '6') {
+    f.kind = Kind::sio_binary;
+    return f;
+  }
+  if (!p.empty() && p[0] == '/') {
+    auto comma = p.find(',');
+    if (comma == std::string_view::npos) {
+      f.nsp = p;
+      p = {};
+    } else {
+      f.nsp = p.substr(0, comma);
+      p.remove_prefix(comma + 1);
+    }
+  }
+  if (!p.empty() && std::isdigit(static_cast<unsigned char>(p[0]))) {
+    std::int64_t id = 0;
+    while (!p.empty() && std::isdigit(static_cast<unsigned char>(p[0]))) {
+      id = id * 10 + (p[0] - '0');
+      p.remove_prefix(1);
+    }
+    f.ack_id = id;
+  }
+  f.json = p;
+  switch (type) {
+    case '0': f.kind = Kind::sio_connect; return f;
+    case '1': f.kind = Kind::sio_disconnect; return f;
+    case '3': f.kind = Kind::sio_ack; return f;
+    case '4': f.kind = Kind::sio_connect_error; return f;
+    case '2':
+      if (split_event(p, f.event, f.data)) f.kind = Kind::sio_event;
+      return f;
+    default: return f;
+  }
+}
+
+std::string encode_connect(std::string_view auth_json) {
+  std::string s = "40";
+  s += auth_json;
+  return s;
+}
+
+void append_event(std::string& out, std::string_view name, std::string_view data_json) {
+  out += "42[\"";
+  out += name;
+  out += '"';
+  if (!data_json.empty()) {
+    out += ',';
+    out += data_json;
+  }
+  out += ']';
+}
+
+std::string encode_event(std::string_view name, std::string_view data_json) {
+  std::string s;
+  s.reserve(name.size() + data_json.size() + 8);
+  append_event(s, name, data_json);
+  return s;
+}
+
+}  // namespace nb::sio
