@@ -214,6 +214,9 @@ void Client::connect_done(const SocketPtr& s, std::optional<ConnectError> error)
   // Queued before anything the connection handler emits.
   send(Packet{PacketType::connect, nsp, std::nullopt, std::move(o), 0});
   if (s->nsp().on_connection_) s->nsp().on_connection_(s);
+  // The CONNECT payload serves middleware and the connection handler only; an idle socket
+  // should not keep it (a token is often a few hundred bytes).
+  s->auth_ = boost::json::object();
 }
 
 void Client::remove(const SocketPtr& s) {

@@ -65,7 +65,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   Namespace& nsp() const { return *nsp_; }
   // The Engine.IO handshake request (query, selected headers, remote address).
   const engineio::HandshakeInfo& handshake() const { return session_->handshake(); }
-  // The CONNECT payload ({} when none).
+  // The CONNECT payload ({} when none). Available to middleware and the connection handler;
+  // released (empty) once the connection handler returns.
   const boost::json::object& auth() const { return auth_; }
   const boost::asio::any_io_executor& executor() const { return session_->executor(); }
   engineio::Session& session() const { return *session_; }
