@@ -34,6 +34,26 @@ void emit_error(const SocketPtr& s, std::string message) {
 
 Payload one(json::object o) { return json::array{std::move(o)}; }
 
+// A failed request: ack {ok:false, error} when the client asked for an ack, and `error {message}`.
+void reject(const SocketPtr& s, const AckFn& ack, std::string message) {
+  if (ack) {
+    json::object a;
+    a["ok"] = false;
+    a["error"] = message;
+    ack(one(std::move(a)));
+  }
+  emit_error(s, std::move(message));
+}
+
+void log_failure(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("chat event: {}", ex.what());
+  }
+}
+
 // The event's first argument as an object, or an error event naming the problem.
 const json::object* object_arg(const SocketPtr& s, const Payload& p, std::string_view event) {
   if (p.args.empty() || !p.args[0].is_object()) {
@@ -207,17 +227,8 @@ void ChatGateway::marked_read(const chat::Conversation& c, const std::string& em
 // ---- client events ------------------------------------------------------------------------
 
 void ChatGateway::on_send_message(const SocketPtr& s, Payload p, AckFn ack) {
-  auto fail = [&](std::string msg) {
-    if (ack) {
-      json::object a;
-      a["ok"] = false;
-      a["error"] = msg;
-      ack(one(std::move(a)));
-    }
-    emit_error(s, std::move(msg));
-  };
   if (p.args.empty() || !p.args[0].is_object())
-    return fail("Invalid payload for send_message: expected an object");
+    return reject(s, ack, "Invalid payload for send_message: expected an object");
   const auto& o = p.args[0].as_object();
   chat::SendInput in;
   for (auto [name, field] :
@@ -225,42 +236,28 @@ void ChatGateway::on_send_message(const SocketPtr& s, Payload p, AckFn ack) {
         std::pair{"message_type", &in.message_type}, std::pair{"reply_to", &in.reply_to}}) {
     auto* v = o.if_contains(name);
     if (v == nullptr || v->is_null()) continue;
-    if (!v->is_string()) return fail(std::string(name) + " must be a string");
+    if (!v->is_string()) return reject(s, ack, std::string(name) + " must be a string");
     *field = std::string(v->as_string());
   }
-  if (!in.to_email) return fail("to_email is required");
+  if (!in.to_email) return reject(s, ack, "to_email is required");
+  // A member coroutine with value parameters (GCC 12 mishandles capturing lambda coroutines).
+  base::asio::co_spawn(s->executor(), send_and_ack(s, std::move(in), std::move(ack)), log_failure);
+}
+
+base::awaitable<void> ChatGateway::send_and_ack(SocketPtr s, chat::SendInput in, AckFn ack) {
   // The use case (validation, durable write, new_message/message_notification through the
   // Notifier) is the same as POST /api/messages/send. The ack comes after the commit.
-  base::asio::co_spawn(
-      s->executor(),
-      [this, s, in = std::move(in), ack = std::move(ack)]() mutable -> base::awaitable<void> {
-        auto r = co_await service_->send_message(email_of(s), std::move(in));
-        if (r) {
-          if (ack) {
-            json::object a;
-            a["ok"] = true;
-            a["message"] = chat::wire::message(r->message);
-            ack(one(std::move(a)));
-          }
-          co_return;
-        }
-        std::string msg = error_message(r.error(), "Failed to send message");
-        if (ack) {
-          json::object a;
-          a["ok"] = false;
-          a["error"] = msg;
-          ack(one(std::move(a)));
-        }
-        emit_error(s, std::move(msg));
-      },
-      [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          spdlog::error("send_message: {}", ex.what());
-        }
-      });
+  auto r = co_await service_->send_message(email_of(s), std::move(in));
+  if (!r) {
+    reject(s, ack, error_message(r.error(), "Failed to send message"));
+    co_return;
+  }
+  if (ack) {
+    json::object a;
+    a["ok"] = true;
+    a["message"] = chat::wire::message(r->message);
+    ack(one(std::move(a)));
+  }
 }
 
 void ChatGateway::on_join(const SocketPtr& s, Payload p, bool join) {
@@ -298,20 +295,21 @@ void ChatGateway::on_typing(const SocketPtr& s, Payload p, bool typing) {
 void ChatGateway::on_mark_as_read(const SocketPtr& s, Payload p, AckFn ack) {
   auto id = conversation_id_arg(s, p, "mark_as_read");
   if (!id) return;
-  base::asio::co_spawn(
-      s->executor(),
-      [this, s, id = std::move(*id), ack = std::move(ack)]() mutable -> base::awaitable<void> {
-        auto r = co_await service_->mark_read(email_of(s), std::move(id));
-        json::object a;
-        a["ok"] = r.ok();
-        if (!r) {
-          std::string msg = error_message(r.error(), "Failed to mark as read");
-          a["error"] = msg;
-          emit_error(s, std::move(msg));
-        }
-        if (ack) ack(one(std::move(a)));
-      },
-      base::asio::detached);
+  base::asio::co_spawn(s->executor(), mark_read_and_ack(s, std::move(*id), std::move(ack)),
+                       log_failure);
+}
+
+base::awaitable<void> ChatGateway::mark_read_and_ack(SocketPtr s, std::string id, AckFn ack) {
+  auto r = co_await service_->mark_read(email_of(s), std::move(id));
+  if (!r) {
+    reject(s, ack, error_message(r.error(), "Failed to mark as read"));
+    co_return;
+  }
+  if (ack) {
+    json::object a;
+    a["ok"] = true;
+    ack(one(std::move(a)));
+  }
 }
 
 void ChatGateway::on_get_online_users(const SocketPtr& s, AckFn ack) {

@@ -48,6 +48,10 @@ class ChatGateway final : public chat::Notifier {
   void on_join(const socketio::SocketPtr& s, socketio::Payload p, bool join);
   void on_typing(const socketio::SocketPtr& s, socketio::Payload p, bool typing);
   void on_mark_as_read(const socketio::SocketPtr& s, socketio::Payload p, socketio::AckFn ack);
+  base::awaitable<void> send_and_ack(socketio::SocketPtr s, chat::SendInput in,
+                                     socketio::AckFn ack);
+  base::awaitable<void> mark_read_and_ack(socketio::SocketPtr s, std::string id,
+                                          socketio::AckFn ack);
   void on_get_online_users(const socketio::SocketPtr& s, socketio::AckFn ack);
 
   socketio::Server& io_;
