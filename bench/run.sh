@@ -15,7 +15,8 @@
 #   PEER_TUNED=1 also runs the peer with SIO_TUNED=1 (as "peer-tuned")
 #   PEER_SRC (../shared/bench/peer-node)  PEER_DIR (/tmp/natter-bench-peer: writable copy, npm ci once)
 #   ECHO_CMD: command line of a raw WebSocket echo server that prints "listening ...:<port>" and
-#             takes PORT from the environment (default: an executable named *echo* under
+#             takes PORT from the environment (default: build/<preset>/bench/natter-echo, natter's
+#             own libraries, labelled "natter-echo"; else another executable named *echo* under
 #             build/<preset>/examples or bench, labelled "echo"); without one, bench/ws_echo.js on
 #             the peer's `ws` module runs instead, labelled "node-ws-echo". ECHO_NAME sets the label.
 #   IDLE_SOCKETS (5000) IDLE_SPU (10) PAIRS (50) PAIRS_WINDOWS ("1 10 50": one pairs run per window,
@@ -75,9 +76,9 @@ trap 'exit 130' INT TERM
 
 # --- build -------------------------------------------------------------------------------------
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  log "building natter and natter-bench ($PRESET)"
+  log "building natter, natter-bench and natter-echo ($PRESET)"
   cmake --preset "$PRESET" >/dev/null
-  cmake --build "$BUILD" --target natter natter-bench >/dev/null
+  cmake --build "$BUILD" --target natter natter-bench natter-echo >/dev/null
 fi
 BENCH="$BUILD/bench/natter-bench"
 NATTER="$BUILD/natter"
@@ -105,7 +106,13 @@ fi
 
 # --- echo server (optional) ---------------------------------------------------------------------
 if [ -z "${ECHO_CMD:-}" ]; then
-  ECHO_CMD=$(find "$BUILD/examples" "$BUILD/bench" -maxdepth 1 -type f -perm -u+x -name '*echo*' 2>/dev/null | head -1 || true)
+  if [ -x "$BUILD/bench/natter-echo" ]; then
+    ECHO_CMD="$BUILD/bench/natter-echo"
+    ECHO_NAME=${ECHO_NAME:-natter-echo}
+  else
+    ECHO_CMD=$(find "$BUILD/examples" "$BUILD/bench" -maxdepth 1 -type f -perm -u+x -name '*echo*' \
+      ! -name '*test*' 2>/dev/null | head -1 || true)
+  fi
   if [ -z "$ECHO_CMD" ] && [ "$peer_ready" = 1 ]; then
     ECHO_CMD="env NODE_PATH=$PEER_DIR/node_modules node $ROOT/bench/ws_echo.js"
     ECHO_NAME=${ECHO_NAME:-node-ws-echo}
