@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/errors.hpp"
+#include "api/json_out.hpp"
 #include "api/params.hpp"
 #include "base/log.hpp"
 #include "base/utf8.hpp"
@@ -18,13 +19,8 @@ namespace {
 
 std::int64_t now_seconds() { return base::now_millis() / 1000; }
 
-json::object user_view(const chat::UserView& v, bool with_last_seen) {
-  json::object o = chat::wire::user_brief(v.user);
-  o["is_online"] = v.is_online;
-  if (with_last_seen)
-    o["last_seen"] = v.user.last_seen ? json::value(base::format_iso8601(*v.user.last_seen))
-                                      : json::value(nullptr);
-  return o;
+http::Response json_text(const http::Request& req, std::string body) {
+  return http::make_response(req, Status::ok, std::move(body), "application/json");
 }
 
 // Location of a validation error: where the offending parameter came from.
@@ -101,7 +97,7 @@ base::awaitable<http::Outcome> RestHandler::handle(http::Request req, http::Conn
   if (req.method() == Verb::head) {
     res.body().clear();
   }
-  bool ok = co_await http::write_response(conn, res);
+  bool ok = co_await http::write_flat(conn, res);
   unsigned status = res.result_int();
   co_return http::Outcome{ok && res.keep_alive() ? http::Disposition::keep_alive
                                                  : http::Disposition::close,
@@ -164,7 +160,10 @@ base::awaitable<http::Response> RestHandler::login(Ctx& c) {
 base::awaitable<http::Response> RestHandler::me(Ctx& c) {
   auto v = service_.me(c.caller);
   if (!v) co_return error_response(c.req, v.error(), "query");
-  co_return http::json_response(c.req, Status::ok, user_view(*v, true));
+  std::string body;
+  body.reserve(256);
+  json_out::user_view(body, v->user, v->is_online, true);
+  co_return json_text(c.req, std::move(body));
 }
 
 base::awaitable<http::Response> RestHandler::search(Ctx& c) {
@@ -176,19 +175,21 @@ base::awaitable<http::Response> RestHandler::search(Ctx& c) {
   if (!limit) co_return error_response(c.req, limit.error(), "query");
   auto users = service_.search(c.caller, std::move(*q), *limit);
   if (!users) co_return error_response(c.req, users.error(), "query");
-  json::array out;
-  for (auto& u : *users) out.push_back(user_view(u, false));
-  co_return http::json_response(c.req, Status::ok, json::value(std::move(out)));
+  std::string body;
+  body.reserve(2 + users->size() * 160);
+  json_out::array(body, *users, [](std::string& o, const chat::UserView& u) {
+    json_out::user_view(o, u.user, u.is_online, false);
+  });
+  co_return json_text(c.req, std::move(body));
 }
 
 base::awaitable<http::Response> RestHandler::conversations(Ctx& c) {
   auto list = service_.conversations(c.caller);
   if (!list) co_return error_response(c.req, list.error(), "query");
-  json::monotonic_resource arena;  // one arena for the whole list: no per-node malloc/free
-  json::array out(&arena);
-  out.reserve(list->size());
-  for (auto& s : *list) out.push_back(chat::wire::conversation_summary(s, &arena));
-  co_return http::json_response(c.req, Status::ok, json::value(std::move(out)));
+  std::string body;
+  body.reserve(2 + list->size() * 320);
+  json_out::array(body, *list, json_out::conversation_summary);
+  co_return json_text(c.req, std::move(body));
 }
 
 base::awaitable<http::Response> RestHandler::start_conversation(Ctx& c) {
@@ -210,11 +211,12 @@ base::awaitable<http::Response> RestHandler::messages(Ctx& c) {
   if (!limit) co_return error_response(c.req, limit.error(), "query");
   auto msgs = service_.messages(c.caller, c.path_params.at(0), *skip, *limit);
   if (!msgs) co_return error_response(c.req, msgs.error(), "query");
-  json::monotonic_resource arena;
-  json::array out(&arena);
-  out.reserve(msgs->size());
-  for (auto& m : *msgs) out.push_back(chat::wire::message(m, &arena));
-  co_return http::json_response(c.req, Status::ok, json::value(std::move(out)));
+  std::size_t estimate = 2;
+  for (auto& m : *msgs) estimate += 300 + m.body.size() + m.sender_name.size() + m.sender_email.size();
+  std::string body;
+  body.reserve(estimate);
+  json_out::array(body, *msgs, json_out::message);
+  co_return json_text(c.req, std::move(body));
 }
 
 base::awaitable<http::Response> RestHandler::mark_read(Ctx& c) {
@@ -243,7 +245,10 @@ base::awaitable<http::Response> RestHandler::send_message(Ctx& c) {
   if (!missing.empty()) co_return validation_response(c.req, missing);
   auto r = co_await service_.send_message(c.caller, std::move(in));
   if (!r) co_return error_response(c.req, r.error(), where(*p, r.error(), "body"));
-  co_return http::json_response(c.req, Status::ok, chat::wire::message(r->message));
+  std::string body;
+  body.reserve(320 + r->message.body.size());
+  json_out::message(body, r->message);
+  co_return json_text(c.req, std::move(body));
 }
 
 }  // namespace api

@@ -5,6 +5,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
+#include <array>
+#include <atomic>
+#include <functional>
 #include <stdexcept>
 
 namespace auth {
@@ -54,18 +60,75 @@ bool base64url_decode(std::string_view in, std::string& out) {
   return true;
 }
 
+namespace {
+
+std::atomic<std::uint64_t> next_instance{1};
+
+// One HMAC-SHA256 context per thread, keyed once: EVP_MAC_init with a NULL key restarts from the
+// precomputed inner/outer pads instead of fetching the algorithm and hashing the key again.
+struct ThreadMac {
+  std::uint64_t owner = 0;
+  EVP_MAC_CTX* ctx = nullptr;
+  ~ThreadMac() { EVP_MAC_CTX_free(ctx); }
+};
+
+EVP_MAC* hmac_algorithm() {
+  static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return mac;
+}
+
+// Tokens this thread verified successfully, by exact text: a hit skips base64, JSON and HMAC;
+// expiry is still checked on every use. Direct-mapped, bounded; failures are never cached.
+struct VerifiedToken {
+  std::uint64_t owner = 0;
+  std::string token;
+  Claims claims;
+};
+constexpr std::size_t kTokenCacheSlots = 256;
+thread_local std::array<VerifiedToken, kTokenCacheSlots> token_cache;
+
+}  // namespace
+
 TokenService::TokenService(std::string secret, std::int64_t lifetime_seconds)
-    : secret_(std::move(secret)), lifetime_(lifetime_seconds) {
+    : secret_(std::move(secret)), lifetime_(lifetime_seconds),
+      instance_(next_instance.fetch_add(1, std::memory_order_relaxed)) {
   if (secret_.empty()) throw std::invalid_argument("JWT secret must not be empty");
   if (lifetime_ <= 0) throw std::invalid_argument("JWT lifetime must be positive");
 }
 
 std::string TokenService::sign(std::string_view signing_input) const {
   unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-       reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(), mac,
-       &len);
+  std::size_t len = 0;
+  thread_local ThreadMac tm;
+  bool ok = false;
+  if (tm.owner != instance_ || tm.ctx == nullptr) {
+    EVP_MAC_CTX_free(tm.ctx);
+    tm.owner = 0;
+    tm.ctx = hmac_algorithm() ? EVP_MAC_CTX_new(hmac_algorithm()) : nullptr;
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                           OSSL_PARAM_construct_end()};
+    if (tm.ctx && EVP_MAC_init(tm.ctx, reinterpret_cast<const unsigned char*>(secret_.data()),
+                               secret_.size(), params) == 1) {
+      tm.owner = instance_;
+      ok = true;
+    }
+  } else {
+    ok = EVP_MAC_init(tm.ctx, nullptr, 0, nullptr) == 1;
+  }
+  ok = ok &&
+       EVP_MAC_update(tm.ctx, reinterpret_cast<const unsigned char*>(signing_input.data()),
+                      signing_input.size()) == 1 &&
+       EVP_MAC_final(tm.ctx, mac, &len, sizeof mac) == 1;
+  if (!ok) {  // fall back to the one-shot API
+    tm.owner = 0;
+    unsigned int n = 0;
+    if (!HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+              reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(),
+              mac, &n))
+      throw std::runtime_error("HMAC-SHA256 failed");
+    len = n;
+  }
   return base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), len));
 }
 
@@ -82,6 +145,22 @@ std::string TokenService::issue(std::string_view subject, std::int64_t now_secon
 
 base::Result<Claims, TokenError> TokenService::verify(std::string_view token,
                                                       std::int64_t now_seconds) const {
+  auto& slot = token_cache[std::hash<std::string_view>{}(token) % kTokenCacheSlots];
+  if (slot.owner == instance_ && slot.token == token) {
+    if (now_seconds >= slot.claims.expires_at) return base::fail(TokenError::expired);
+    return slot.claims;
+  }
+  auto r = verify_uncached(token, now_seconds);
+  if (r) {
+    slot.owner = instance_;
+    slot.token.assign(token);
+    slot.claims = *r;
+  }
+  return r;
+}
+
+base::Result<Claims, TokenError> TokenService::verify_uncached(std::string_view token,
+                                                               std::int64_t now_seconds) const {
   using base::fail;
   auto d1 = token.find('.');
   if (d1 == std::string_view::npos) return fail(TokenError::malformed);

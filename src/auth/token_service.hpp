@@ -25,13 +25,18 @@ class TokenService {
   TokenService(std::string secret, std::int64_t lifetime_seconds);
 
   std::string issue(std::string_view subject, std::int64_t now_seconds) const;
+  // Successful verifications are cached per thread by exact token text (expiry is rechecked on
+  // every call), so a client reusing its token costs a hash lookup, not an HMAC.
   base::Result<Claims, TokenError> verify(std::string_view token, std::int64_t now_seconds) const;
   std::int64_t lifetime_seconds() const { return lifetime_; }
 
  private:
   std::string sign(std::string_view signing_input) const;
+  base::Result<Claims, TokenError> verify_uncached(std::string_view token,
+                                                   std::int64_t now_seconds) const;
   std::string secret_;
   std::int64_t lifetime_;
+  std::uint64_t instance_;  // keys the per-thread HMAC context and verified-token cache
 };
 
 // URL-safe base64 without padding (RFC 7515 §2), and its inverse (false on bad input).

@@ -1,6 +1,10 @@
 #include "http/response.hpp"
 
+#include <boost/asio/write.hpp>
 #include <boost/json/serialize.hpp>
+
+#include <array>
+#include <charconv>
 
 namespace http {
 
@@ -23,6 +27,29 @@ Response detail_response(const Request& req, Status status, std::string_view det
   boost::json::object o;
   o["detail"] = detail;
   return json_response(req, status, o);
+}
+
+base::awaitable<bool> write_flat(Connection& conn, const Response& res) {
+  std::string head;
+  head.reserve(192);
+  head.append(res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ", 9);
+  char code[8];
+  auto r = std::to_chars(code, code + sizeof code, res.result_int());
+  head.append(code, static_cast<std::size_t>(r.ptr - code));
+  head.push_back(' ');
+  head.append(res.reason());
+  head.append("\r\n", 2);
+  for (const auto& f : res) {
+    head.append(f.name_string());
+    head.append(": ", 2);
+    head.append(f.value());
+    head.append("\r\n", 2);
+  }
+  head.append("\r\n", 2);
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(res.body())};
+  auto [ec, n] = co_await asio::async_write(conn.stream, bufs, base::as_result);
+  (void)n;
+  co_return !ec;
 }
 
 std::string_view target_path(std::string_view target) {

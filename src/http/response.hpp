@@ -15,6 +15,11 @@ Response json_response(const Request& req, Status status, const boost::json::val
 // {"detail": "<detail>"}
 Response detail_response(const Request& req, Status status, std::string_view detail);
 
+// Writes `res` (header rendered by hand into one buffer, body sent from its string: one gathered
+// write, no Beast serializer state machine). Same bytes as write_response for a string body with
+// Content-Length; returns false on I/O error.
+base::awaitable<bool> write_flat(Connection& conn, const Response& res);
+
 // Path part of a request target (before '?').
 std::string_view target_path(std::string_view target);
 // Query part (after '?', may be empty).

@@ -77,3 +77,28 @@ TEST(Base64Url, RoundTripsEveryLength) {
     s.push_back(static_cast<char>(i * 37));
   }
 }
+
+TEST(TokenService, VerifiedTokenCacheIsPerService) {
+  TokenService a("secret-a", 3600);
+  TokenService b("secret-b", 3600);
+  auto tok = a.issue("a@b.co", 100);
+  ASSERT_TRUE(a.verify(tok, 101));  // now cached on this thread for `a`
+  ASSERT_TRUE(a.verify(tok, 102));
+  auto r = b.verify(tok, 102);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), TokenError::bad_signature);
+  // A token `a` accepted is still refused once expired, cached or not.
+  auto late = a.verify(tok, 100 + 3600);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error(), TokenError::expired);
+}
+
+TEST(TokenService, ReusedHmacContextSignsLikeAFreshOne) {
+  // Interleave two services on one thread: each signature must match a fresh service's.
+  TokenService a("k1", 60), b("k2", 60);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(a.issue("x@y.z", 5), TokenService("k1", 60).issue("x@y.z", 5));
+    EXPECT_EQ(b.issue("x@y.z", 5), TokenService("k2", 60).issue("x@y.z", 5));
+  }
+  EXPECT_NE(a.issue("x@y.z", 5), b.issue("x@y.z", 5));
+}

@@ -76,12 +76,11 @@ constexpr std::string_view kInsertParticipant = R"sql(
 INSERT INTO participants (conversation_id, email, unread_count, last_activity)
 VALUES (?1, ?2, 0, ?3))sql";
 
-// Walks participants_by_user_activity for ?1 in order; no sort step.
+// Walks participants_by_user_activity for ?1 in order; no sort step. The participants come from
+// pair_key (the sorted emails joined by '\n'), not from a correlated subquery per row.
 constexpr std::string_view kListConversations = R"sql(
 SELECT c.id, c.created_at, c.last_message, c.last_message_time, c.last_message_sender,
-       me.unread_count,
-       (SELECT group_concat(p.email, char(10)) FROM participants p
-        WHERE p.conversation_id = me.conversation_id)
+       me.unread_count, c.pair_key
 FROM participants me JOIN conversations c ON c.id = me.conversation_id
 WHERE me.email = ?1
 ORDER BY me.last_activity DESC, me.conversation_id DESC)sql";
@@ -171,22 +170,30 @@ base::ObjectId parse_id(const std::string& hex) {
   return *id;
 }
 
+// Reads an id column in place (no std::string copy).
+base::ObjectId parse_id_column(const sqlite::Query& q, int col) {
+  auto hex = q.view(col);
+  auto id = base::ObjectId::parse(hex);
+  if (!id) throw DataError("stored id is not an ObjectId: '" + std::string(hex) + "'");
+  return *id;
+}
+
 chat::User read_user(const sqlite::Query& q) {
   return chat::User{q.text(0), q.text(1), q.opt_text(2), q.int64(3), q.opt_int64(4)};
 }
 
 chat::Message read_message(const sqlite::Query& q) {
   chat::Message m;
-  m.id = parse_id(q.text(0));
-  m.conversation_id = parse_id(q.text(1));
+  m.id = parse_id_column(q, 0);
+  m.conversation_id = parse_id_column(q, 1);
   m.sender_email = q.text(2);
   m.sender_name = q.text(3);
   m.body = q.text(4);
   m.timestamp = q.int64(5);
-  auto type = chat::parse_message_type(q.text(6));
+  auto type = chat::parse_message_type(q.view(6));
   if (!type) throw DataError("stored message type is unknown: '" + q.text(6) + "'");
   m.type = *type;
-  if (!q.is_null(7)) m.reply_to = parse_id(q.text(7));
+  if (!q.is_null(7)) m.reply_to = parse_id_column(q, 7);
   m.edited = q.int64(8) != 0;
   return m;
 }
@@ -623,13 +630,13 @@ Result<std::vector<chat::ConversationSummary>> SqliteStore::list_conversations(
     q.bind(1, email);
     while (q.step()) {
       chat::ConversationSummary s;
-      s.conversation.id = parse_id(q.text(0));
+      s.conversation.id = parse_id_column(q, 0);
       s.conversation.created_at = q.int64(1);
       s.last_message = q.opt_text(2);
       s.last_message_time = q.opt_int64(3);
       s.last_message_sender = q.opt_text(4);
       s.unread_count = q.int64(5);
-      s.conversation.participants = split_lines(q.text(6));
+      s.conversation.participants = split_lines(q.view(6));
       std::sort(s.conversation.participants.begin(), s.conversation.participants.end());
       out.push_back(std::move(s));
     }
@@ -643,6 +650,7 @@ Result<std::vector<chat::Message>> SqliteStore::list_messages(const chat::Conver
   return impl_->read([&](Connection& db) -> Result<std::vector<chat::Message>> {
     std::vector<chat::Message> out;
     if (limit <= 0) return out;
+    out.reserve(static_cast<std::size_t>(std::min<std::int64_t>(limit, 256)));
     auto q = db.query(kListMessages);
     q.bind(1, id.hex()).bind(2, limit).bind(3, std::max<std::int64_t>(skip, 0));
     while (q.step()) out.push_back(read_message(q));

@@ -58,6 +58,12 @@ class Query {
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string text(int col) const;
+  // The column's text without a copy; valid until the next step()/reset of this query.
+  std::string_view view(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string_view();
+  }
   std::optional<std::string> opt_text(int col) const {
     return is_null(col) ? std::nullopt : std::optional<std::string>(text(col));
   }

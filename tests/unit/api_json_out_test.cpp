@@ -1,0 +1,75 @@
+// json_out renders the hot REST responses directly; it must produce exactly what
+// boost::json::serialize produces for the chat::wire shapes.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "api/json_out.hpp"
+#include "chat/wire.hpp"
+
+namespace {
+
+const std::string kTricky = std::string("q\"b\\s/ \b\f\n\r\t \x01\x1f\x7f é 😀 <>&") + '\0' + "end";
+
+chat::Message sample_message(bool reply) {
+  chat::Message m;
+  m.id = *base::ObjectId::parse("65a1b2c3d4e5f60718293a4b");
+  m.conversation_id = *base::ObjectId::parse("65a1b2c3d4e5f60718293a4c");
+  m.sender_email = "a\"@b.co";
+  m.sender_name = kTricky;
+  m.body = kTricky + kTricky;
+  m.timestamp = 1732579200123;
+  m.type = chat::MessageType::image;
+  if (reply) m.reply_to = *base::ObjectId::parse("65a1b2c3d4e5f60718293a4d");
+  m.edited = reply;
+  return m;
+}
+
+}  // namespace
+
+TEST(JsonOut, MessageMatchesWire) {
+  for (bool reply : {false, true}) {
+    auto m = sample_message(reply);
+    std::string out;
+    api::json_out::message(out, m);
+    EXPECT_EQ(out, boost::json::serialize(chat::wire::message(m)));
+  }
+}
+
+TEST(JsonOut, ConversationSummaryMatchesWire) {
+  chat::ConversationSummary s;
+  s.conversation.id = *base::ObjectId::parse("65a1b2c3d4e5f60718293a4c");
+  s.conversation.participants = {"a@b.co", kTricky};
+  s.conversation.created_at = 1;
+  s.unread_count = 1234567890123;
+  std::string out;
+  api::json_out::conversation_summary(out, s);
+  EXPECT_EQ(out, boost::json::serialize(chat::wire::conversation_summary(s)));
+  s.last_message = kTricky;
+  s.last_message_time = 1732579200999;
+  s.last_message_sender = "z@y.x";
+  s.unread_count = 0;
+  out.clear();
+  api::json_out::conversation_summary(out, s);
+  EXPECT_EQ(out, boost::json::serialize(chat::wire::conversation_summary(s)));
+}
+
+TEST(JsonOut, UserViewMatchesWire) {
+  chat::User u{"a@b.co", kTricky, std::nullopt, 5, std::nullopt};
+  for (int i = 0; i < 2; ++i) {
+    for (bool online : {false, true}) {
+      for (bool with_last_seen : {false, true}) {
+        boost::json::object o = chat::wire::user_brief(u);
+        o["is_online"] = online;
+        if (with_last_seen)
+          o["last_seen"] = u.last_seen ? boost::json::value(base::format_iso8601(*u.last_seen))
+                                       : boost::json::value(nullptr);
+        std::string out;
+        api::json_out::user_view(out, u, online, with_last_seen);
+        EXPECT_EQ(out, boost::json::serialize(o));
+      }
+    }
+    u.profile_image = "data:image/png;base64,AAAA\"";
+    u.last_seen = 1732579200000;
+  }
+}
