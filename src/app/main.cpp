@@ -10,6 +10,7 @@
 #include "api/rest_handler.hpp"
 #include "app/secret.hpp"
 #include "auth/token_service.hpp"
+#include "base/io_pool.hpp"
 #include "base/log.hpp"
 #include "chat/presence.hpp"
 #include "chat/service.hpp"
@@ -52,7 +53,8 @@ int run(const config::Config& cfg) {
   spdlog::info("store: SQLite {} (synchronous={})", so.path, cfg.sqlite_synchronous);
 
   unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
-  asio::io_context ioc(static_cast<int>(threads));
+  base::IoPool pool(threads);
+  asio::io_context& ioc = pool.main();
 
   socketio::ServerOptions sio;
   sio.engine.path = cfg.socketio_path;
@@ -62,6 +64,7 @@ int run(const config::Config& cfg) {
   sio.engine.cors_origins = cfg.cors_origins;
   sio.engine.cors_credentials = true;
   sio.connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
+  sio.engine.session_executor = [&pool] { return pool.next(); };
   auto io = socketio::Server::create(ioc, sio);
 
   chat::LocalPresence presence;
@@ -77,6 +80,7 @@ int run(const config::Config& cfg) {
   http::ServerOptions ho;
   ho.host = cfg.host;
   ho.port = static_cast<unsigned short>(cfg.port);
+  ho.connection_executor = [&pool] { return pool.next(); };
   http::Server server(ioc, ho);
   server.mount(cfg.socketio_path, io->http_handler());
   server.set_fallback(std::make_shared<api::RestHandler>(
@@ -92,7 +96,7 @@ int run(const config::Config& cfg) {
       if (server.open_connections() != 0)
         spdlog::warn("shutdown: closing {} connections still open", server.open_connections());
       guard.reset();
-      ioc.stop();
+      pool.stop();
       return;
     }
     drain.expires_after(std::chrono::milliseconds(20));
@@ -109,10 +113,7 @@ int run(const config::Config& cfg) {
   server.start();
   spdlog::info("natter listening on http://{}:{} ({} threads)", cfg.host, server.port(), threads);
 
-  std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
-  ioc.run();
-  for (auto& t : pool) t.join();
+  pool.run();
   store->close();
   spdlog::info("natter stopped");
   return 0;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
+
 namespace engineio {
 
 struct HandshakeInfo;
@@ -41,6 +43,10 @@ struct Options {
   // message to refuse with 403 {"code":4,"message":<msg>}; nullopt to accept. Runs on the HTTP
   // connection's strand; must not block.
   std::function<std::optional<std::string>(const HandshakeInfo&)> allow_request;
+  // Executor for a new long-polling session (its requests arrive on many HTTP connections).
+  // Must serialise handlers: a strand, or a single-threaded io_context. Unset: a new strand on
+  // the server's io_context. (WebSocket sessions keep their connection's executor.)
+  std::function<boost::asio::any_io_executor()> session_executor;
 };
 
 }  // namespace engineio

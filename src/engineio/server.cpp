@@ -264,7 +264,8 @@ base::awaitable<http::Outcome> Server::handle(http::Request req, http::Connectio
 
 base::awaitable<http::Outcome> Server::handshake_polling(
     http::Request req, http::Connection& conn, std::shared_ptr<const HandshakeInfo> hs) {
-  auto strand = asio::make_strand(ioc_);
+  auto strand = opts_.session_executor ? opts_.session_executor()
+                                       : asio::any_io_executor(asio::make_strand(ioc_));
   auto s = std::make_shared<Session>(base::random_token(15), shared_from_this(), strand,
                                      std::move(hs), Transport::polling);
   {

@@ -5,6 +5,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include <array>
+#include <span>
+
 #include "base/log.hpp"
 #include "engineio/server.hpp"
 #include "engineio/transport.hpp"
@@ -109,7 +112,14 @@ void Session::enqueue(Frame f) {
 void Session::flush() {
   if (queue_.empty()) return;
   if (transport() == Transport::websocket) {
-    ws_write_next();
+    // Deferred to the end of the current run of handlers: frames queued meanwhile (a burst of
+    // broadcasts, a batch of committed messages) leave in one write instead of one each.
+    if (flush_posted_ || !ws_ || ws_->writing) return;
+    flush_posted_ = true;
+    asio::post(strand_, [self = shared_from_this()] {
+      self->flush_posted_ = false;
+      self->ws_write_next();
+    });
   } else if (poll_) {
     answer_poll(PollAnswer{200, take_payload()});
   }
@@ -271,6 +281,8 @@ namespace {
 // written from the shared frame bytes.
 constexpr std::size_t kCopyPayload = 512;
 constexpr std::size_t kReadBuffer = 64 * 1024;
+// Up to this many queued frames are written directly from their shared bytes (ws_write_direct).
+constexpr std::size_t kDirectFrames = 16;
 }  // namespace
 
 void Session::attach_ws(std::shared_ptr<WsConn> c) { ws_ = std::move(c); }
@@ -292,6 +304,7 @@ void Session::ws_write(const std::shared_ptr<WsConn>& c) {
   }
   bool send_close = c->closing && !c->close_queued;
   if (c->ctrl.empty() && c->inflight.empty() && !send_close) return;
+  if (!send_close && c->inflight.size() <= kDirectFrames && ws_write_direct(c)) return;
 
   // Bytes besides large payloads go to wbuf, reserved up front so it never moves.
   std::size_t cap = c->ctrl.size() + 4;
@@ -344,6 +357,52 @@ void Session::ws_write(const std::shared_ptr<WsConn>& c) {
                     [self = shared_from_this(), c](boost::system::error_code ec, std::size_t) {
                       self->on_ws_written(c, !ec);
                     });
+}
+
+bool Session::ws_write_direct(const std::shared_ptr<WsConn>& c) {
+  // The common case, a few frames and room in the socket buffer: one non-blocking writev from
+  // the frames themselves, no copy, no allocation, no completion handler.
+  std::array<asio::const_buffer, 2 * kDirectFrames + 1> bufs;
+  unsigned char headers[kDirectFrames][ws::kMaxHeader];
+  std::size_t nb = 0, total = 0;
+  if (!c->ctrl.empty()) bufs[nb++] = asio::buffer(c->ctrl);
+  for (std::size_t i = 0; i < c->inflight.size(); ++i) {
+    const Frame& f = c->inflight[i];
+    auto bytes = f.wire();
+    std::size_t hn = ws::encode_header(
+        headers[i], f.is_binary() ? ws::Opcode::binary : ws::Opcode::text, bytes.size());
+    bufs[nb++] = asio::buffer(headers[i], hn);
+    if (!bytes.empty()) bufs[nb++] = asio::buffer(bytes.data(), bytes.size());
+  }
+  for (std::size_t i = 0; i < nb; ++i) total += bufs[i].size();
+  boost::system::error_code ec;
+  if (!c->sock.non_blocking()) c->sock.non_blocking(true, ec);
+  std::size_t n = c->sock.write_some(std::span<const asio::const_buffer>(bufs.data(), nb), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return false;  // async
+  if (c->probe == 1) c->probe = 2;
+  c->writing = true;
+  if (ec || n == total) {
+    c->ctrl = std::string();
+    on_ws_written(c, !ec);
+    return true;
+  }
+  // Partial write: the rest is copied out and written asynchronously.
+  std::string rest;
+  rest.reserve(total - n);
+  for (std::size_t i = 0; i < nb; ++i) {
+    auto b = bufs[i];
+    std::size_t skip = std::min(n, b.size());
+    n -= skip;
+    rest.append(static_cast<const char*>(b.data()) + skip, b.size() - skip);
+  }
+  std::vector<Frame>().swap(c->inflight);
+  c->ctrl = std::string();
+  c->wbuf = std::move(rest);
+  asio::async_write(c->sock, asio::buffer(c->wbuf),
+                    [self = shared_from_this(), c](boost::system::error_code e, std::size_t) {
+                      self->on_ws_written(c, !e);
+                    });
+  return true;
 }
 
 void Session::on_ws_written(const std::shared_ptr<WsConn>& c, bool ok) {

@@ -90,6 +90,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Starts a gathered write of c's pending bytes (control frames, data frames when c is the
   // active transport, the close frame) unless one is in flight.
   void ws_write(const std::shared_ptr<WsConn>& c);
+  // Tries to write c's pending bytes now with one non-blocking writev; false: the socket
+  // would block (nothing written), take the asynchronous path.
+  bool ws_write_direct(const std::shared_ptr<WsConn>& c);
   void on_ws_written(const std::shared_ptr<WsConn>& c, bool ok);
   // Waits for c to become readable (no buffer held meanwhile).
   void ws_read(const std::shared_ptr<WsConn>& c);
@@ -119,6 +122,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Upgrade upgrade_ = Upgrade::none;
   bool awaiting_pong_ = false;
   bool handler_told_ = false;  // on_open delivered (on_close is owed)
+  bool flush_posted_ = false;  // a WebSocket write of the queue is posted (see flush())
   std::size_t queued_bytes_ = 0;
   std::vector<Frame> queue_;  // not yet handed to a transport
   boost::asio::steady_timer timer_;  // heartbeat; linger while draining over polling

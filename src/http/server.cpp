@@ -86,8 +86,10 @@ Handler* Server::route(std::string_view target) const {
 
 base::awaitable<void> Server::accept_loop() {
   for (;;) {
-    // Each connection gets its own strand.
-    auto [ec, sock] = co_await acceptor_.async_accept(asio::make_strand(ioc_), base::as_result);
+    // Each connection gets its own strand (or its pool thread's context).
+    auto ex = opts_.connection_executor ? opts_.connection_executor()
+                                        : asio::any_io_executor(asio::make_strand(ioc_));
+    auto [ec, sock] = co_await acceptor_.async_accept(ex, base::as_result);
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping_) co_return;
       if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
@@ -105,8 +107,8 @@ base::awaitable<void> Server::accept_loop() {
       std::lock_guard lk(mu_);
       live_.insert(t);
     }
-    auto ex = t->conn.stream.get_executor();
-    asio::co_spawn(ex, serve(t), [this, t](std::exception_ptr e) {
+    auto conn_ex = t->conn.stream.get_executor();
+    asio::co_spawn(conn_ex, serve(t), [this, t](std::exception_ptr e) {
       if (e) {
         try {
           std::rethrow_exception(e);

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -73,6 +74,10 @@ struct ServerOptions {
   std::chrono::seconds header_timeout{60};  // idle keep-alive / slow header limit
   std::chrono::seconds body_timeout{60};
   std::uint32_t header_limit = 16 * 1024;
+  // Executor for each accepted connection; it must serialise handlers (a strand, or a
+  // single-threaded io_context such as base::IoPool::next()). Unset: a new strand on the
+  // server's io_context.
+  std::function<asio::any_io_executor()> connection_executor;
 };
 
 class Server {

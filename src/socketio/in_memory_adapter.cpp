@@ -115,7 +115,7 @@ void InMemoryAdapter::broadcast(const BroadcastPacket& packet) {
     std::lock_guard lk(mu_);
     targets = select(packet.target);
   }
-  for (auto& s : targets) s->send_encoded(packet.frames);
+  Socket::send_encoded_to(std::move(targets), packet.frames);
 }
 
 }  // namespace socketio

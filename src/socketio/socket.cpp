@@ -3,6 +3,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
+
 #include "base/log.hpp"
 #include "socketio/client.hpp"
 #include "socketio/namespace.hpp"
@@ -55,6 +57,34 @@ void Socket::send_encoded(const std::vector<engineio::Frame>& frames) {
     session_->send(frames.front());
   else
     session_->send(frames);
+}
+
+void Socket::send_encoded_to(std::vector<SocketPtr> targets,
+                             const std::vector<engineio::Frame>& frames) {
+  using ContextExecutor = asio::io_context::executor_type;
+  // Sockets on strands (or other executors) get one dispatch each, which keeps the order of
+  // frames for the caller's own socket. Sockets on single-threaded contexts (base::IoPool) are
+  // grouped: one hand-off per context, inline for the caller's context.
+  std::vector<std::pair<ContextExecutor, std::vector<SocketPtr>>> groups;
+  for (auto& s : targets) {
+    const auto* ex = s->executor().target<ContextExecutor>();
+    if (!ex) {
+      s->send_encoded(frames);
+      continue;
+    }
+    auto g = std::find_if(groups.begin(), groups.end(), [&](auto& p) { return p.first == *ex; });
+    if (g == groups.end()) {
+      groups.emplace_back(*ex, std::vector<SocketPtr>());
+      g = groups.end() - 1;
+      g->second.reserve(targets.size());
+    }
+    g->second.push_back(std::move(s));
+  }
+  for (auto& [ex, group] : groups) {
+    asio::dispatch(ex, [group = std::move(group), frames]() {
+      for (auto& s : group) s->send_encoded(frames);
+    });
+  }
 }
 
 void Socket::emit(std::string_view event, const Payload& args) {

@@ -98,6 +98,10 @@ class Socket : public std::enable_shared_from_this<Socket> {
 
   // Sends pre-encoded frames (see encode_frames); used by adapters. Thread-safe.
   void send_encoded(const std::vector<engineio::Frame>& frames);
+  // Sends the same frames to many sockets: one hand-off per execution context (thread) instead
+  // of one per socket; sockets of the calling thread are written to inline. Thread-safe.
+  static void send_encoded_to(std::vector<SocketPtr> targets,
+                              const std::vector<engineio::Frame>& frames);
 
   // Application data (strand only), e.g. the authenticated user.
   std::any data;
