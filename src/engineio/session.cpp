@@ -57,9 +57,11 @@ Session::Session(std::string id, std::shared_ptr<Server> server, asio::any_io_ex
       strand_(std::move(strand)),
       handshake_(std::move(handshake)),
       transport_(transport),
-      timer_(strand_) {}
+      wheel_(TimerWheel::of(strand_)) {
+  deadline_.owner = this;
+}
 
-Session::~Session() = default;
+Session::~Session() { wheel_.cancel(deadline_); }
 
 void Session::send(Frame frame) {
   asio::dispatch(strand_, [self = shared_from_this(), f = std::move(frame)]() mutable {
@@ -171,7 +173,8 @@ void Session::end(CloseReason reason, bool graceful) {
   if (phase_ != Phase::open) return;
   phase_ = Phase::draining;
   awaiting_pong_ = false;
-  timer_.cancel();
+  wheel_.cancel(deadline_);
+  deadline_generation_ = 0;
   if (candidate_) {
     ws_close(candidate_, true);
     candidate_.reset();
@@ -200,10 +203,7 @@ void Session::end(CloseReason reason, bool graceful) {
     } else {
       if (poll_) answer_poll(PollAnswer{200, take_payload()});
       // Keep the sid until the client's next GET collects the close packet ([ref] waits too).
-      timer_.expires_after(server_->options().ping_interval + server_->options().ping_timeout);
-      timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-        if (!ec && self->phase_ == Phase::draining) self->finish();
-      });
+      set_deadline(server_->options().ping_interval + server_->options().ping_timeout);
     }
   } else {
     if (poll_) answer_poll(PollAnswer{200, "1"});
@@ -219,7 +219,8 @@ void Session::end(CloseReason reason, bool graceful) {
 void Session::finish() {
   if (phase_ == Phase::closed) return;
   phase_ = Phase::closed;
-  timer_.cancel();
+  wheel_.cancel(deadline_);
+  deadline_generation_ = 0;
   server_->remove(id_);
 }
 
@@ -433,13 +434,12 @@ void Session::on_ws_written(const std::shared_ptr<WsConn>& c, bool ok) {
 
 void Session::ws_read(const std::shared_ptr<WsConn>& c) {
   if (c->dead) return;
-  // Idle connections keep this wait pending for long: allocate it exactly (std::allocator), not
-  // from asio's per-thread recycling cache, whose blocks may be several times larger.
+  // Idle connections keep this wait pending for long. (Asio's small-block recycling is off for
+  // this reason: see src/base/CMakeLists.txt.)
   c->sock.async_wait(asio::ip::tcp::socket::wait_read,
-                     asio::bind_allocator(std::allocator<void>(),
-                                          [self = shared_from_this(), c](boost::system::error_code ec) {
-                                            self->on_ws_readable(c, ec);
-                                          }));
+                     [self = shared_from_this(), c](boost::system::error_code ec) {
+                       self->on_ws_readable(c, ec);
+                     });
 }
 
 void Session::on_ws_readable(const std::shared_ptr<WsConn>& c, boost::system::error_code ec) {
@@ -614,14 +614,20 @@ void Session::drop_candidate(const std::shared_ptr<WsConn>& c) {
 
 // ---- heartbeat ----
 
-void Session::schedule_ping() {
-  timer_.expires_after(server_->options().ping_interval);
-  // Pending for the whole ping interval: exact allocation (see ws_read).
-  timer_.async_wait(asio::bind_allocator(std::allocator<void>(),
-                                         [self = shared_from_this()](boost::system::error_code ec) {
-                                           if (!ec) self->on_ping_timer();
-                                         }));
+void Session::set_deadline(std::chrono::milliseconds delay) {
+  deadline_generation_ = wheel_.schedule(deadline_, delay);
 }
+
+void Session::on_deadline(std::uint32_t generation) {
+  if (generation != deadline_generation_) return;  // rescheduled or cancelled since
+  if (phase_ == Phase::draining) {
+    finish();  // the polling client never collected its close packet
+    return;
+  }
+  on_ping_timer();
+}
+
+void Session::schedule_ping() { set_deadline(server_->options().ping_interval); }
 
 void Session::on_ping_timer() {
   if (phase_ != Phase::open) return;
@@ -631,10 +637,7 @@ void Session::on_ping_timer() {
   }
   // The timeout runs from when the ping is queued, even if no GET is there to carry it.
   awaiting_pong_ = true;
-  timer_.expires_after(server_->options().ping_timeout);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec) self->on_ping_timer();
-  });
+  set_deadline(server_->options().ping_timeout);
   enqueue(ping_frame());
 }
 

@@ -4,7 +4,6 @@
 // Threading: every member is touched only on the session's strand (executor()). The public
 // send()/close() are thread-safe: they dispatch to the strand. Handler callbacks run on the strand.
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <atomic>
@@ -17,6 +16,7 @@
 
 #include "engineio/handler.hpp"
 #include "engineio/packet.hpp"
+#include "engineio/timer_wheel.hpp"
 
 namespace engineio {
 
@@ -112,6 +112,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void schedule_ping();
   void on_ping_timer();
+  // The heartbeat deadline (TimerWheel entry): ping due, pong overdue, or polling linger over.
+  void set_deadline(std::chrono::milliseconds delay);
+  friend class TimerWheel;
+  void on_deadline(std::uint32_t generation);
 
   std::string id_;
   std::shared_ptr<Server> server_;
@@ -125,7 +129,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool flush_posted_ = false;  // a WebSocket write of the queue is posted (see flush())
   std::size_t queued_bytes_ = 0;
   std::vector<Frame> queue_;  // not yet handed to a transport
-  boost::asio::steady_timer timer_;  // heartbeat; linger while draining over polling
+  TimerWheel& wheel_;
+  TimerWheel::Entry deadline_;  // heartbeat; linger while draining over polling
+  std::uint32_t deadline_generation_ = 0;  // of the deadline set last (0: none)
   std::shared_ptr<PollWaiter> poll_;
   std::shared_ptr<WsConn> ws_;         // active WebSocket transport
   std::shared_ptr<WsConn> candidate_;  // WebSocket being probed for an upgrade
