@@ -65,6 +65,7 @@ int run(const config::Config& cfg) {
   sio.engine.cors_credentials = true;
   sio.connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
   sio.engine.session_executor = [&pool] { return pool.next(); };
+  sio.retain_handshake = false;  // the gateway reads the token at connect time only
   auto io = socketio::Server::create(ioc, sio);
 
   chat::LocalPresence presence;

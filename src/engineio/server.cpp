@@ -25,6 +25,9 @@ using http::Status;
 using http::Verb;
 
 namespace {
+// 88 random bits: 15 base64url characters, which std::string keeps inline (no heap block for
+// the id, nor for its copies as map keys). Guessing one stays out of reach (2^88).
+constexpr std::size_t kSessionIdBytes = 11;
 
 // Runs f() (returning std::optional<PollAnswer>) on the session's strand; a value completes `w`.
 // Plain posted handlers, no coroutine lambdas: GCC 12 miscompiles captured state in those.
@@ -266,7 +269,7 @@ base::awaitable<http::Outcome> Server::handshake_polling(
     http::Request req, http::Connection& conn, std::shared_ptr<const HandshakeInfo> hs) {
   auto strand = opts_.session_executor ? opts_.session_executor()
                                        : asio::any_io_executor(asio::make_strand(ioc_));
-  auto s = std::make_shared<Session>(base::random_token(15), shared_from_this(), strand,
+  auto s = std::make_shared<Session>(base::random_token(kSessionIdBytes), shared_from_this(), strand,
                                      std::move(hs), Transport::polling);
   {
     std::lock_guard lk(mu_);
@@ -351,7 +354,7 @@ http::Outcome Server::take_websocket(http::Request req, http::Connection& conn, 
   if (!s) {
     // A new WebSocket session runs on the connection's strand.
     auto strand = sock.get_executor();
-    s = std::make_shared<Session>(base::random_token(15), shared_from_this(), strand,
+    s = std::make_shared<Session>(base::random_token(kSessionIdBytes), shared_from_this(), strand,
                                   std::move(hs), Transport::websocket);
     asio::co_spawn(strand, run_websocket(s, std::move(sock), std::move(req), false),
                    log_exception);

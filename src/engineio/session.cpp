@@ -63,6 +63,15 @@ Session::Session(std::string id, std::shared_ptr<Server> server, asio::any_io_ex
 
 Session::~Session() { wheel_.cancel(deadline_); }
 
+void Session::trim_handshake() {
+  if (handshake_->query.empty() && handshake_->headers.empty() && handshake_->url.empty()) return;
+  auto t = std::make_shared<HandshakeInfo>();
+  t->remote_address = handshake_->remote_address;
+  t->remote_port = handshake_->remote_port;
+  t->transport = handshake_->transport;
+  handshake_ = std::move(t);
+}
+
 void Session::send(Frame frame) {
   asio::dispatch(strand_, [self = shared_from_this(), f = std::move(frame)]() mutable {
     self->enqueue(std::move(f));

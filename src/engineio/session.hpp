@@ -58,6 +58,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void close();
   void close(CloseReason reason);
 
+  // Drops the handshake's query, headers and URL (keeps address, port, transport): memory an
+  // idle connection no longer needs once the upper layer has authenticated it. Strand only;
+  // references from handshake() taken before are invalidated.
+  void trim_handshake();
+
   // Slot for the upper layer (e.g. its per-connection object). Strand only.
   std::shared_ptr<void> user;
 

@@ -17,6 +17,8 @@ namespace json = boost::json;
 using engineio::CloseReason;
 
 namespace {
+// 88 random bits: 15 base64url characters, kept inline by std::string (see engineio's sids).
+constexpr std::size_t kSocketIdBytes = 11;
 DisconnectReason from_close(CloseReason r) {
   switch (r) {
     case CloseReason::transport_close: return DisconnectReason::transport_close;
@@ -36,6 +38,7 @@ DisconnectReason from_close(CloseReason r) {
 Core::Core(const ServerOptions& opts)
     : connect_timeout(opts.connect_timeout),
       max_attachments(opts.max_attachments),
+      retain_handshake(opts.retain_handshake),
       factory_(opts.adapter_factory) {
   of("/");  // the main namespace always exists ([ref])
 }
@@ -166,7 +169,7 @@ void Client::connect(Packet p) {
   }
   json::object auth;
   if (p.data.is_object()) auth = std::move(p.data.get_object());
-  auto s = std::make_shared<Socket>(base::random_token(15), *ns, session_, weak_from_this(),
+  auto s = std::make_shared<Socket>(base::random_token(kSocketIdBytes), *ns, session_, weak_from_this(),
                                     std::move(auth));
   connecting_.push_back(p.nsp);
   run_middleware(s, 0);
@@ -217,6 +220,7 @@ void Client::connect_done(const SocketPtr& s, std::optional<ConnectError> error)
   // The CONNECT payload serves middleware and the connection handler only; an idle socket
   // should not keep it (a token is often a few hundred bytes).
   s->auth_ = boost::json::object();
+  if (!core_->retain_handshake) session_->trim_handshake();
 }
 
 void Client::remove(const SocketPtr& s) {

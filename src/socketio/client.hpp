@@ -28,6 +28,7 @@ class Core : public engineio::Handler, public std::enable_shared_from_this<Core>
 
   const std::chrono::milliseconds connect_timeout;
   const std::size_t max_attachments;
+  const bool retain_handshake;
 
  private:
   AdapterFactory factory_;
