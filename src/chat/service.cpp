@@ -10,10 +10,9 @@ namespace {
 // Runs a store write and awaits its durable completion.
 template <class T, class Fn>
 base::awaitable<Result<T>> write(Fn&& fn) {
-  co_return co_await base::await_callback<Result<T>>(
-      [fn = std::forward<Fn>(fn)](std::function<void(Result<T>)> cb) mutable {
-        fn(Callback<T>(std::move(cb)));
-      });
+  // Callback<T> is the std::function await_callback hands out: passed on as is, not wrapped.
+  static_assert(std::is_same_v<Callback<T>, std::function<void(Result<T>)>>);
+  co_return co_await base::await_callback<Result<T>>(std::forward<Fn>(fn));
 }
 
 Error user_gone() { return make_error(Errc::user_not_found, "User not found"); }
@@ -164,20 +163,16 @@ base::awaitable<Result<AppendResult>> Service::send_message(std::string caller, 
   }
   if (*to == caller)
     co_return fail(make_error(Errc::self_conversation, "Cannot send a message to yourself"));
-  auto sender = store_.find_user(caller);
-  if (!sender) co_return fail(std::move(sender).error());
-  if (!*sender) co_return fail(make_error(Errc::user_not_found, "Sender not found"));
-  auto recipient = store_.find_user(*to);
-  if (!recipient) co_return fail(std::move(recipient).error());
-  if (!*recipient) co_return fail(make_error(Errc::recipient_not_found, "Recipient not found"));
 
+  // The writer checks that both users exist and takes the sender's name, in commit order: no
+  // read of either user here.
   NewMessage m;
   m.sender_email = std::move(caller);
-  m.sender_name = (*sender)->name;
   m.recipient_email = std::move(*to);
   m.body = std::move(*body);
   m.type = *type;
   m.reply_to = reply_to;
+  m.resolve_users = true;
   auto r = co_await write<AppendResult>(
       [&](Callback<AppendResult> cb) { store_.append_message(std::move(m), std::move(cb)); });
   if (r) notifier_.message_sent(*r);

@@ -48,6 +48,7 @@ class Store {
   // conversation exists per pair, whichever order and however many concurrent calls.
   virtual void start_conversation(std::string a, std::string b, UnixMillis now,
                                   Callback<Conversation> done) = 0;
+  // With in.resolve_users, checks that both users exist and fills in.sender_name (see NewMessage).
   // Gets or creates the sender/recipient conversation, validates reply_to (must be a message of
   // that conversation, else Errc::invalid with field "reply_to"), inserts the message, updates the
   // conversation's last message and increments every other participant's unread count.

@@ -62,7 +62,8 @@ struct UserUpsert {
   UnixMillis now = 0;
 };
 
-// Input of Store::append_message: everything already validated except reply_to.
+// Input of Store::append_message: everything already validated except reply_to (and the users,
+// with resolve_users).
 // `id` and `timestamp` are assigned by the store.
 struct NewMessage {
   MessageId id;
@@ -73,6 +74,10 @@ struct NewMessage {
   MessageType type = MessageType::text;
   std::optional<MessageId> reply_to;
   UnixMillis timestamp = 0;
+  // When true the store checks, in commit order, that both users exist (else Errc::user_not_found
+  // "Sender not found" / Errc::recipient_not_found "Recipient not found") and takes sender_name
+  // from the sender's record.
+  bool resolve_users = false;
 };
 
 struct AppendResult {

@@ -18,7 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include "storage/sqlite/migrations.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
+#include "storage/sqlite/statement.hpp"
 
 namespace {
 
@@ -223,6 +225,45 @@ TEST(SqliteStore, RefusesADatabaseWithANewerSchemaVersion) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
   }
+}
+
+TEST(SqliteStore, MigratesAVersion1DatabaseKeepingItsMessages) {
+  TempDir dir;
+  auto o = options(dir);
+  {
+    storage::sqlite::Connection db(o.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    db.exec(storage::sqlite::migrations()[0]);
+    db.exec("PRAGMA user_version = 1");
+    db.exec(R"sql(
+INSERT INTO conversations (id, pair_key, created_at, last_activity)
+  VALUES ('0123456789abcdef01234567', 'ann@x.io' || char(10) || 'bob@x.io', 1, 2);
+INSERT INTO participants (conversation_id, email, unread_count, last_activity)
+  VALUES ('0123456789abcdef01234567', 'ann@x.io', 0, 2), ('0123456789abcdef01234567', 'bob@x.io', 1, 2);
+INSERT INTO messages (id, conversation_id, sender_email, sender_name, body, type, created_at)
+  VALUES ('0123456789abcdef0123456a', '0123456789abcdef01234567', 'ann@x.io', 'Ann', 'old', 'image', 2);
+)sql");
+  }
+  auto s = storage::SqliteStore::open(o);
+  const auto conv = *base::ObjectId::parse("0123456789abcdef01234567");
+  auto old = s->list_messages(conv, 0, 10);
+  ASSERT_TRUE(old.ok());
+  ASSERT_EQ(old->size(), 1u);
+  EXPECT_EQ((*old)[0].body, "old");
+  EXPECT_EQ((*old)[0].type, chat::MessageType::image);
+  // New messages go after the migrated ones, into the same conversation.
+  auto r = append(*s, message("bob@x.io", "ann@x.io", "new"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->conversation.id, conv);
+  EXPECT_EQ(bodies(*s->list_messages(conv, 0, 10)), (std::vector<std::string>{"old", "new"}));
+  s.reset();
+  storage::sqlite::Connection db(o.path, SQLITE_OPEN_READWRITE);
+  EXPECT_EQ(db.scalar_int("PRAGMA user_version"), storage::SqliteStore::schema_version());
+  EXPECT_EQ(db.scalar_text("PRAGMA integrity_check"), "ok");
+  // The type is still checked.
+  EXPECT_THROW(db.exec(R"sql(
+INSERT INTO messages (id, conversation_id, sender_email, sender_name, body, type, created_at)
+  VALUES ('0123456789abcdef0123456b', '0123456789abcdef01234567', 'ann@x.io', 'Ann', 'x', 'video', 3))sql"),
+               storage::sqlite::SqliteError);
 }
 
 // ---- Users -------------------------------------------------------------------------------------
@@ -613,6 +654,46 @@ TEST(SqliteStore, GroupCommitsQueuedWritesInBatchesOfAtMostMaxBatch) {
   // 1 (held batch) + 512 + 488.
   EXPECT_EQ(s->commits() - before, 3u);
   EXPECT_EQ(s->search_users("@x.io", "", 5000)->size(), static_cast<std::size_t>(kWrites + 1));
+}
+
+TEST(SqliteStore, AppendWithResolveUsersChecksBothUsersAndTakesTheSendersCurrentName) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  upsert(*s, "ann@x.io", "Ann");
+  auto resolved = [](std::string from, std::string to) {
+    auto m = message(std::move(from), std::move(to), "hi");
+    m.sender_name.clear();
+    m.resolve_users = true;
+    return m;
+  };
+  auto no_recipient = append(*s, resolved("ann@x.io", "bob@x.io"));
+  ASSERT_FALSE(no_recipient.ok());
+  EXPECT_EQ(no_recipient.error().code, Errc::recipient_not_found);
+  EXPECT_EQ(no_recipient.error().message, "Recipient not found");
+  auto no_sender = append(*s, resolved("bob@x.io", "ann@x.io"));
+  ASSERT_FALSE(no_sender.ok());
+  EXPECT_EQ(no_sender.error().code, Errc::user_not_found);
+  EXPECT_EQ(no_sender.error().message, "Sender not found");
+  EXPECT_TRUE(s->list_conversations("ann@x.io")->empty());
+
+  upsert(*s, "bob@x.io", "Bob");
+  auto first = append(*s, resolved("ann@x.io", "bob@x.io"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->message.sender_name, "Ann");
+  EXPECT_TRUE(first->conversation_created);
+  upsert(*s, "ann@x.io", "Annie");
+  auto second = append(*s, resolved("ann@x.io", "bob@x.io"));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->message.sender_name, "Annie");
+  EXPECT_FALSE(second->conversation_created);
+  EXPECT_EQ(second->conversation.id, first->conversation.id);
+  auto stored = s->list_messages(first->conversation.id, 0, 10);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*stored)[0].sender_name, "Ann");
+  EXPECT_EQ((*stored)[1].sender_name, "Annie");
+  EXPECT_EQ(unread(*s, "bob@x.io", first->conversation.id), 2);
+  EXPECT_EQ(unread(*s, "ann@x.io", first->conversation.id), 0);
 }
 
 TEST(SqliteStore, CommitsFewerTransactionsThanWritesWhenWritesArriveTogether) {

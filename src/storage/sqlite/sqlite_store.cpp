@@ -8,7 +8,9 @@
 #include <stdexcept>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "base/log.hpp"
 #include "storage/sqlite/migrations.hpp"
@@ -57,6 +59,8 @@ INSERT INTO users (email, name, profile_image, created_at) VALUES (?1, coalesce(
 ON CONFLICT (email) DO UPDATE SET name = coalesce(?2, name),
                                   profile_image = coalesce(?3, profile_image)
 RETURNING email, name, profile_image, created_at, last_seen)sql";
+
+constexpr std::string_view kUserName = "SELECT name FROM users WHERE email = ?1";
 
 constexpr std::string_view kSetLastSeen = "UPDATE users SET last_seen = ?2 WHERE email = ?1";
 
@@ -109,11 +113,12 @@ UPDATE conversations
 SET last_message = ?2, last_message_time = ?3, last_message_sender = ?4, last_activity = ?3
 WHERE id = ?1)sql";
 
-// Every participant but the sender (?3) gets one more unread message.
-constexpr std::string_view kBumpParticipants = R"sql(
-UPDATE participants
-SET last_activity = ?2, unread_count = unread_count + (email <> ?3)
-WHERE conversation_id = ?1)sql";
+// One participant row, by its full primary key: a single-row update. (One UPDATE over the whole
+// conversation changes indexed columns of several WITHOUT ROWID rows, which makes SQLite collect
+// the keys in a temporary b-tree first: a quarter of the cost of a send.)
+constexpr std::string_view kBumpParticipant = R"sql(
+UPDATE participants SET last_activity = ?3, unread_count = unread_count + ?4
+WHERE conversation_id = ?1 AND email = ?2)sql";
 
 constexpr std::string_view kMarkRead = R"sql(
 UPDATE participants SET unread_count = 0, last_read_at = ?3
@@ -162,12 +167,6 @@ std::string ascii_lower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
-}
-
-base::ObjectId parse_id(const std::string& hex) {
-  auto id = base::ObjectId::parse(hex);
-  if (!id) throw DataError("stored id is not an ObjectId: '" + hex + "'");
-  return *id;
 }
 
 // Reads an id column in place (no std::string copy).
@@ -224,98 +223,209 @@ const char* synchronous_pragma(Synchronous s) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Write operations. Run on the writer thread inside a transaction and a savepoint; an error result
-// rolls the savepoint back.
+// Write operations. Run on the writer thread inside the batch transaction. A write that fails after
+// changing rows is undone (see Impl::run_batch), so each write is all or nothing.
 
 Error self_conversation() {
   return chat::make_error(Errc::self_conversation, "cannot start a conversation with yourself");
 }
 
-struct GotConversation {
-  chat::Conversation conversation;
-  bool created = false;
+// The writer connection and what the writer remembers between writes. Only the writer thread
+// touches it, and only the writer changes the rows behind it, so it cannot go stale. What a write
+// adds is provisional until its transaction commits: a write or a batch that is rolled back takes
+// its additions back out.
+class Writer {
+ public:
+  struct Conv {
+    chat::ConversationId id;
+    std::string hex;
+    chat::UnixMillis created_at = 0;
+  };
+
+  explicit Writer(Connection& c) : db(c) {}
+  Connection& db;
+
+  // pair_key -> conversation. Conversations are never deleted and their pair_key never changes.
+  const Conv* conversation(const std::string& pair_key) const {
+    auto it = conversations_.find(pair_key);
+    return it == conversations_.end() ? nullptr : &it->second;
+  }
+  const Conv& remember_conversation(const std::string& pair_key, Conv c) {
+    if (conversations_.size() >= kMaxEntries) conversations_.clear();  // a cache, not a copy
+    auto it = conversations_.insert_or_assign(pair_key, std::move(c)).first;
+    op_added_.emplace_back(Kind::conversation, pair_key);
+    return it->second;
+  }
+  // email -> name of an existing user. Users are never deleted; only upsert_user renames them.
+  const std::string* user_name(const std::string& email) const {
+    auto it = names_.find(email);
+    return it == names_.end() ? nullptr : &it->second;
+  }
+  const std::string& remember_user(const std::string& email, std::string name) {
+    if (names_.size() >= kMaxEntries) names_.clear();
+    auto it = names_.insert_or_assign(email, std::move(name)).first;
+    op_added_.emplace_back(Kind::user, email);
+    return it->second;
+  }
+
+  void op_succeeded() {
+    for (auto& k : op_added_) batch_added_.push_back(std::move(k));
+    op_added_.clear();
+  }
+  void op_rolled_back() { forget(op_added_); }
+  void batch_committed() {
+    op_added_.clear();
+    batch_added_.clear();
+  }
+  void batch_rolled_back() {
+    forget(op_added_);
+    forget(batch_added_);
+  }
+
+ private:
+  enum class Kind { conversation, user };
+  static constexpr std::size_t kMaxEntries = 1 << 16;
+  void forget(std::vector<std::pair<Kind, std::string>>& keys) {
+    for (auto& [kind, key] : keys) {
+      if (kind == Kind::conversation) conversations_.erase(key);
+      else names_.erase(key);
+    }
+    keys.clear();
+  }
+  std::unordered_map<std::string, Conv> conversations_;
+  std::unordered_map<std::string, std::string> names_;
+  // Entries added by the running write, and by the earlier writes of the running batch.
+  std::vector<std::pair<Kind, std::string>> op_added_, batch_added_;
 };
 
-GotConversation get_or_create_conversation(Connection& db, const std::string& a,
-                                           const std::string& b, chat::UnixMillis now) {
-  const auto& lo = std::min(a, b);
-  const auto& hi = std::max(a, b);
-  const std::string pair_key = lo + '\n' + hi;
-  {
-    auto q = db.query(kConversationByPair);
-    q.bind(1, pair_key);
-    if (q.step()) return {chat::Conversation{parse_id(q.text(0)), {lo, hi}, q.int64(1)}, false};
-  }
-  const auto id = base::ObjectId::generate();
-  const auto hex = id.hex();
-  db.query(kInsertConversation).bind(1, hex).bind(2, pair_key).bind(3, now).run();
-  for (const auto* email : {&lo, &hi}) {
-    db.query(kInsertParticipant).bind(1, hex).bind(2, *email).bind(3, now).run();
-  }
-  return {chat::Conversation{id, {lo, hi}, now}, true};
+std::string make_pair_key(const std::string& lo, const std::string& hi) {
+  std::string k;
+  k.reserve(lo.size() + 1 + hi.size());
+  k += lo;
+  k += '\n';
+  k += hi;
+  return k;
 }
 
-Result<chat::User> do_upsert_user(Connection& db, const chat::UserUpsert& in) {
-  auto q = db.query(kUpsertUser);
+const Writer::Conv* find_conversation_by_pair(Writer& w, const std::string& pair_key) {
+  if (const auto* c = w.conversation(pair_key)) return c;
+  auto q = w.db.query(kConversationByPair);
+  q.bind_ref(1, pair_key);
+  if (!q.step()) return nullptr;
+  Writer::Conv c{parse_id_column(q, 0), q.text(0), q.int64(1)};
+  return &w.remember_conversation(pair_key, std::move(c));
+}
+
+const Writer::Conv& create_conversation(Writer& w, const std::string& pair_key,
+                                        const std::string& lo, const std::string& hi,
+                                        chat::UnixMillis now) {
+  const auto id = base::ObjectId::generate();
+  Writer::Conv c{id, id.hex(), now};
+  w.db.query(kInsertConversation).bind(1, c.hex).bind(2, pair_key).bind(3, now).run();
+  for (const auto* email : {&lo, &hi}) {
+    w.db.query(kInsertParticipant).bind(1, c.hex).bind(2, *email).bind(3, now).run();
+  }
+  return w.remember_conversation(pair_key, std::move(c));
+}
+
+// The user's name, or nullptr when there is no such user.
+const std::string* find_user_name(Writer& w, const std::string& email) {
+  if (const auto* n = w.user_name(email)) return n;
+  auto q = w.db.query(kUserName);
+  q.bind_ref(1, email);
+  if (!q.step()) return nullptr;
+  return &w.remember_user(email, q.text(0));
+}
+
+Result<chat::User> do_upsert_user(Writer& w, const chat::UserUpsert& in) {
+  auto q = w.db.query(kUpsertUser);
   q.bind(1, in.email).bind(2, in.name).bind(3, in.profile_image).bind(4, in.now);
   if (!q.step()) return chat::fail(chat::make_error(Errc::internal, "upsert returned no row"));
   auto user = read_user(q);
   q.run();  // finish the statement
+  w.remember_user(user.email, user.name);
   return user;
 }
 
-Result<chat::Conversation> do_start_conversation(Connection& db, const std::string& a,
+Result<chat::Conversation> do_start_conversation(Writer& w, const std::string& a,
                                                  const std::string& b, chat::UnixMillis now) {
   if (a == b) return chat::fail(self_conversation());
-  return get_or_create_conversation(db, a, b, now).conversation;
+  const auto& lo = std::min(a, b);
+  const auto& hi = std::max(a, b);
+  const auto pair_key = make_pair_key(lo, hi);
+  const auto* c = find_conversation_by_pair(w, pair_key);
+  if (c == nullptr) c = &create_conversation(w, pair_key, lo, hi, now);
+  return chat::Conversation{c->id, {lo, hi}, c->created_at};
 }
 
-Result<chat::AppendResult> do_append_message(Connection& db, const chat::NewMessage& in) {
+Result<chat::AppendResult> do_append_message(Writer& w, chat::NewMessage& in) {
   if (in.sender_email == in.recipient_email) return chat::fail(self_conversation());
-  auto got = get_or_create_conversation(db, in.sender_email, in.recipient_email, in.timestamp);
-  const auto conv_hex = got.conversation.id.hex();
+  auto& db = w.db;
+  if (in.resolve_users) {
+    const auto* sender_name = find_user_name(w, in.sender_email);
+    if (sender_name == nullptr)
+      return chat::fail(chat::make_error(Errc::user_not_found, "Sender not found"));
+    if (find_user_name(w, in.recipient_email) == nullptr)
+      return chat::fail(chat::make_error(Errc::recipient_not_found, "Recipient not found"));
+    in.sender_name = *sender_name;
+  }
+  const auto& lo = std::min(in.sender_email, in.recipient_email);
+  const auto& hi = std::max(in.sender_email, in.recipient_email);
+  const auto pair_key = make_pair_key(lo, hi);
+  const auto* conv = find_conversation_by_pair(w, pair_key);
 
+  // Checked before anything is written: a reply needs an existing conversation.
+  std::optional<std::string> reply_hex;
   if (in.reply_to) {
+    reply_hex = in.reply_to->hex();
     auto q = db.query(kMessageConversation);
-    q.bind(1, in.reply_to->hex());
-    if (!q.step() || q.text(0) != conv_hex) {
+    q.bind_ref(1, *reply_hex);
+    if (conv == nullptr || !q.step() || q.view(0) != conv->hex) {
       return chat::fail(
           chat::invalid("reply_to", "reply_to must reference a message of the same conversation"));
     }
   }
+  const bool created = conv == nullptr;
+  if (created) conv = &create_conversation(w, pair_key, lo, hi, in.timestamp);
 
-  const std::optional<std::string> reply_hex =
-      in.reply_to ? std::optional<std::string>(in.reply_to->hex()) : std::nullopt;
+  const auto id_hex = in.id.hex();
   db.query(kInsertMessage)
-      .bind(1, in.id.hex())
-      .bind(2, conv_hex)
-      .bind(3, in.sender_email)
-      .bind(4, in.sender_name)
-      .bind(5, in.body)
-      .bind(6, chat::to_string(in.type))
-      .bind(7, reply_hex)
+      .bind_ref(1, id_hex)
+      .bind_ref(2, conv->hex)
+      .bind_ref(3, in.sender_email)
+      .bind_ref(4, in.sender_name)
+      .bind_ref(5, in.body)
+      .bind_ref(6, chat::to_string(in.type))
+      .bind_ref(7, reply_hex)
       .bind(8, in.timestamp)
       .run();
   db.query(kSetLastMessage)
-      .bind(1, conv_hex)
-      .bind(2, in.body)
+      .bind_ref(1, conv->hex)
+      .bind_ref(2, in.body)
       .bind(3, in.timestamp)
-      .bind(4, in.sender_email)
+      .bind_ref(4, in.sender_email)
       .run();
-  db.query(kBumpParticipants)
-      .bind(1, conv_hex)
-      .bind(2, in.timestamp)
-      .bind(3, in.sender_email)
-      .run();
+  // A direct conversation's participants are the pair: the sender, and the recipient who gets one
+  // more unread message.
+  for (const auto* p : {&in.sender_email, &in.recipient_email}) {
+    db.query(kBumpParticipant)
+        .bind_ref(1, conv->hex)
+        .bind_ref(2, *p)
+        .bind(3, in.timestamp)
+        .bind(4, p == &in.recipient_email ? 1 : 0)
+        .run();
+  }
 
-  chat::Message m{in.id,   got.conversation.id, in.sender_email, in.sender_name,
-                  in.body, in.timestamp,        in.type,         in.reply_to,
+  chat::Message m{in.id,   conv->id,     in.sender_email, in.sender_name,
+                  in.body, in.timestamp, in.type,         in.reply_to,
                   false};
-  return chat::AppendResult{std::move(m), std::move(got.conversation), got.created};
+  return chat::AppendResult{std::move(m), chat::Conversation{conv->id, {lo, hi}, conv->created_at},
+                            created};
 }
 
-Result<chat::Done> do_mark_read(Connection& db, const chat::ConversationId& id,
+Result<chat::Done> do_mark_read(Writer& w, const chat::ConversationId& id,
                                 const std::string& email, chat::UnixMillis now) {
+  auto& db = w.db;
   const auto hex = id.hex();
   db.query(kMarkRead).bind(1, hex).bind(2, email).bind(3, now).run();
   if (db.changes() > 0) return chat::Done{};
@@ -327,8 +437,9 @@ Result<chat::Done> do_mark_read(Connection& db, const chat::ConversationId& id,
   return chat::fail(chat::make_error(Errc::conversation_not_found, "conversation not found"));
 }
 
-Result<chat::Done> do_set_last_seen(Connection& db, const std::string& email,
+Result<chat::Done> do_set_last_seen(Writer& w, const std::string& email,
                                     chat::UnixMillis when) {
+  auto& db = w.db;
   db.query(kSetLastSeen).bind(1, email).bind(2, when).run();
   if (db.changes() == 0) return chat::fail(chat::make_error(Errc::user_not_found, "no such user"));
   return chat::Done{};
@@ -338,7 +449,8 @@ Result<chat::Done> do_set_last_seen(Connection& db, const std::string& email,
 class WriteOp {
  public:
   virtual ~WriteOp() = default;
-  virtual void execute(Connection& db) = 0;  // never throws
+  // Never throws. May run more than once (a batch is re-run when a write fails half-way).
+  virtual void execute(Writer& w) = 0;
   virtual bool ok() const = 0;
   virtual std::optional<Error> error() const = 0;
   virtual void fail(Error e) = 0;
@@ -350,9 +462,9 @@ class TypedOp final : public WriteOp {
  public:
   TypedOp(Body body, chat::Callback<T> done) : body_(std::move(body)), done_(std::move(done)) {}
 
-  void execute(Connection& db) override {
+  void execute(Writer& w) override {
     try {
-      result_.emplace(body_(db));
+      result_.emplace(body_(w));
     } catch (...) {
       result_.emplace(chat::fail(current_exception_error()));
     }
@@ -433,6 +545,7 @@ void configure_common(Connection& db, const SqliteOptions& opts) {
 struct SqliteStore::Impl {
   SqliteOptions opts;
   std::unique_ptr<Connection> writer_db;
+  std::unique_ptr<Writer> writer_state;  // made in open(), before the writer thread starts
   ReaderPool readers;
   BatchQueue<std::unique_ptr<WriteOp>> queue;
   std::atomic<std::uint64_t> commits{0};
@@ -484,23 +597,35 @@ struct SqliteStore::Impl {
     }
   }
 
-  // One transaction for the whole batch; one savepoint per write.
+  // One transaction for the whole batch. Writes run without savepoints: a write that fails
+  // before changing any row (validation, self-conversation, unknown conversation...) leaves
+  // nothing to undo, and SQLite undoes a failed statement by itself. Only when a write fails
+  // after changing rows is the transaction rolled back and the batch run again with one
+  // savepoint per write, so that the failure is undone alone.
   void run_batch(std::vector<std::unique_ptr<WriteOp>>& batch) {
+    if (!run_batch_once(batch, /*savepoints=*/false)) run_batch_once(batch, /*savepoints=*/true);
+  }
+
+  // False when a write failed half-way without savepoints (the transaction is rolled back and no
+  // result is final); true when every write of the batch has its final result.
+  bool run_batch_once(std::vector<std::unique_ptr<WriteOp>>& batch, bool savepoints) {
     auto& db = *writer_db;
     try {
       db.query(kBegin).run();
     } catch (...) {
       fail_all(batch, current_exception_error());
       rollback_quietly();
-      return;
+      return true;
     }
     try {
       for (auto& op : batch) {
-        db.query(kSavepoint).run();
-        op->execute(db);
+        if (savepoints) db.query(kSavepoint).run();
+        const auto changes_before = db.total_changes();
+        op->execute(*writer_state);
         if (db.autocommit()) {
           // SQLite rolled back the whole transaction on its own (e.g. disk full, I/O error):
           // every write of the batch is lost, including the ones that had succeeded.
+          writer_state->batch_rolled_back();
           auto e = chat::make_error(Errc::unavailable, "write transaction aborted");
           if (auto cause = op->error();
               cause && (cause->code == Errc::unavailable || cause->code == Errc::internal)) {
@@ -508,20 +633,34 @@ struct SqliteStore::Impl {
           }
           spdlog::error("storage: write batch of {} aborted: {}", batch.size(), e.message);
           fail_all(batch, e);
-          return;
+          return true;
         }
-        if (!op->ok()) db.query(kRollbackToSavepoint).run();
-        db.query(kReleaseSavepoint).run();
+        if (op->ok()) {
+          writer_state->op_succeeded();
+        } else if (savepoints) {
+          db.query(kRollbackToSavepoint).run();
+          writer_state->op_rolled_back();
+        } else if (db.total_changes() != changes_before) {
+          writer_state->batch_rolled_back();
+          db.query(kRollback).run();
+          return false;
+        } else {
+          writer_state->op_rolled_back();  // it changed nothing
+        }
+        if (savepoints) db.query(kReleaseSavepoint).run();
       }
       if (opts.before_commit) opts.before_commit();
       db.query(kCommit).run();
+      writer_state->batch_committed();
       commits.fetch_add(1, std::memory_order_relaxed);
     } catch (...) {
+      writer_state->batch_rolled_back();
       auto e = current_exception_error();
       spdlog::error("storage: write batch of {} failed: {}", batch.size(), e.message);
       fail_all(batch, e);
       rollback_quietly();
     }
+    return true;
   }
 
   void close() {
@@ -552,6 +691,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open(SqliteOptions opts) {
     impl->writer_db = std::make_unique<Connection>(
         opts.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI);
     auto& w = *impl->writer_db;
+    impl->writer_state = std::make_unique<Writer>(w);
     if (sqlite3_db_readonly(w.handle(), "main") == 1)
       throw std::runtime_error(where + "the database file is read-only");
     configure_common(w, opts);
@@ -589,7 +729,7 @@ void SqliteStore::close() { impl_->close(); }
 Result<std::optional<chat::User>> SqliteStore::find_user(std::string_view email) {
   return impl_->read([&](Connection& db) -> Result<std::optional<chat::User>> {
     auto q = db.query(kFindUser);
-    q.bind(1, email);
+    q.bind_ref(1, email);
     if (!q.step()) return std::optional<chat::User>();
     return std::optional<chat::User>(read_user(q));
   });
@@ -681,29 +821,29 @@ bool SqliteStore::healthy() {
 // ---- Writes -----------------------------------------------------------------------------------
 
 void SqliteStore::upsert_user(chat::UserUpsert in, chat::Callback<chat::User> done) {
-  impl_->submit<chat::User>([in = std::move(in)](Connection& db) { return do_upsert_user(db, in); },
+  impl_->submit<chat::User>([in = std::move(in)](Writer& w) { return do_upsert_user(w, in); },
                             std::move(done));
 }
 
 void SqliteStore::start_conversation(std::string a, std::string b, chat::UnixMillis now,
                                      chat::Callback<chat::Conversation> done) {
   impl_->submit<chat::Conversation>(
-      [a = std::move(a), b = std::move(b), now](Connection& db) {
-        return do_start_conversation(db, a, b, now);
+      [a = std::move(a), b = std::move(b), now](Writer& w) {
+        return do_start_conversation(w, a, b, now);
       },
       std::move(done));
 }
 
 void SqliteStore::append_message(chat::NewMessage in, chat::Callback<chat::AppendResult> done) {
   impl_->submit<chat::AppendResult>(
-      [in = std::move(in)](Connection& db) mutable {
+      [in = std::move(in)](Writer& w) mutable {
         // Id and timestamp are taken here, on the single writer, so that history order (commit
         // order), id order and timestamp order agree even under concurrent sends.
         static chat::UnixMillis last = 0;
         in.timestamp = std::max(base::now_millis(), last);
         last = in.timestamp;
         in.id = base::ObjectId::generate(static_cast<std::uint32_t>(in.timestamp / 1000));
-        return do_append_message(db, in);
+        return do_append_message(w, in);
       },
       std::move(done));
 }
@@ -711,14 +851,14 @@ void SqliteStore::append_message(chat::NewMessage in, chat::Callback<chat::Appen
 void SqliteStore::mark_read(chat::ConversationId id, std::string email, chat::UnixMillis now,
                             chat::Callback<chat::Done> done) {
   impl_->submit<chat::Done>([id, email = std::move(email),
-                             now](Connection& db) { return do_mark_read(db, id, email, now); },
+                             now](Writer& w) { return do_mark_read(w, id, email, now); },
                             std::move(done));
 }
 
 void SqliteStore::set_last_seen(std::string email, chat::UnixMillis when,
                                 chat::Callback<chat::Done> done) {
   impl_->submit<chat::Done>([email = std::move(email),
-                             when](Connection& db) { return do_set_last_seen(db, email, when); },
+                             when](Writer& w) { return do_set_last_seen(w, email, when); },
                             std::move(done));
 }
 

@@ -11,13 +11,17 @@ void throw_error(sqlite3* db, int rc, std::string_view context) {
   throw SqliteError(db ? sqlite3_extended_errcode(db) : rc, msg);
 }
 
-Query& Query::bind(int i, std::string_view v) {
+Query& Query::bind_text(int i, std::string_view v, sqlite3_destructor_type lifetime) {
   if (v.size() > static_cast<std::size_t>(INT_MAX))
     throw SqliteError(SQLITE_TOOBIG, "value too big");
-  int rc = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  int rc = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), lifetime);
   if (rc != SQLITE_OK) throw_error(db_, rc, "bind");
   return *this;
 }
+
+Query& Query::bind(int i, std::string_view v) { return bind_text(i, v, SQLITE_TRANSIENT); }
+
+Query& Query::bind_ref(int i, std::string_view v) { return bind_text(i, v, SQLITE_STATIC); }
 
 Query& Query::bind(int i, std::int64_t v) {
   int rc = sqlite3_bind_int64(stmt_, i, v);

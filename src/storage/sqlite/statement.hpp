@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -44,6 +45,12 @@ class Query {
   Query& bind(int i, std::int64_t v);
   Query& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
   Query& bind_null(int i);
+  // Binds without copying: `v` must stay valid until this Query is destroyed.
+  Query& bind_ref(int i, std::string_view v);
+  Query& bind_ref(int i, const std::string& v) { return bind_ref(i, std::string_view(v)); }
+  Query& bind_ref(int i, const std::optional<std::string>& v) {
+    return v ? bind_ref(i, *v) : bind_null(i);
+  }
   template <class T>
   Query& bind(int i, const std::optional<T>& v) {
     return v ? bind(i, *v) : bind_null(i);
@@ -72,6 +79,7 @@ class Query {
   }
 
  private:
+  Query& bind_text(int i, std::string_view v, sqlite3_destructor_type lifetime);
   sqlite3_stmt* stmt_;
   sqlite3* db_;
 };
@@ -86,7 +94,8 @@ class Connection {
   ~Connection();
 
   // Returns a query over the cached statement for `sql`, preparing it on first use. `sql` must
-  // outlive the connection (use string literals / static constants): it keys the cache.
+  // outlive the connection (use string literals / static constants): its address and length key
+  // the cache.
   Query query(std::string_view sql);
   // Runs one or more statements without caching (pragmas, DDL, transaction control).
   void exec(const char* sql);
@@ -96,6 +105,9 @@ class Connection {
 
   // Rows changed by the most recent INSERT/UPDATE/DELETE on this connection.
   std::int64_t changes() const { return sqlite3_changes64(db_); }
+  // Rows changed by INSERT/UPDATE/DELETE statements that completed on this connection so far (a
+  // statement that failed and was undone adds nothing).
+  std::int64_t total_changes() const { return sqlite3_total_changes64(db_); }
   // True outside an explicit transaction (also after SQLite rolled one back on its own).
   bool autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
   sqlite3* handle() const { return db_; }
@@ -105,7 +117,19 @@ class Connection {
     void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
   };
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string_view, std::unique_ptr<sqlite3_stmt, StmtDeleter>> cache_;
+  struct SqlKeyHash {
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<const void*>()(s.data()) ^ s.size();
+    }
+  };
+  struct SqlKeyEq {
+    bool operator()(std::string_view a, std::string_view b) const noexcept {
+      return a.data() == b.data() && a.size() == b.size();
+    }
+  };
+  std::unordered_map<std::string_view, std::unique_ptr<sqlite3_stmt, StmtDeleter>, SqlKeyHash,
+                     SqlKeyEq>
+      cache_;
 };
 
 // Throws SqliteError built from the connection's current error message.
