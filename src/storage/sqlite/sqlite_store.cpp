@@ -686,6 +686,10 @@ std::unique_ptr<SqliteStore> SqliteStore::open(SqliteOptions opts) {
   if (opts.reader_connections < 1) throw std::runtime_error(where + "reader_connections < 1");
   if (opts.max_batch < 1) throw std::runtime_error(where + "max_batch < 1");
 
+  // No global allocation statistics (nothing here reads them): without them SQLite's malloc takes
+  // no global mutex. Only possible before SQLite initialises; SQLITE_MISUSE afterwards is harmless.
+  static const int memstatus_off [[maybe_unused]] = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+
   auto impl = std::make_unique<Impl>();
   try {
     impl->writer_db = std::make_unique<Connection>(
