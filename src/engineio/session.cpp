@@ -308,33 +308,37 @@ void Session::ws_write_next() {
 
 void Session::ws_write(const std::shared_ptr<WsConn>& c) {
   if (c->writing || c->dead) return;
-  if (c == ws_ && !c->closing && !queue_.empty()) {
-    c->inflight.swap(queue_);
+  const bool data = c == ws_ && !c->closing && !queue_.empty();
+  bool send_close = c->closing && !c->close_queued;
+  if (!data && !c->has_ctrl() && !send_close) return;
+  if (!send_close && (data ? queue_.size() : 0) <= kDirectFrames && ws_write_direct(c, data))
+    return;
+
+  auto& o = c->out();
+  if (data) {
+    o.inflight.swap(queue_);
+    std::vector<Frame>().swap(queue_);
     queued_bytes_ = 0;
   }
-  bool send_close = c->closing && !c->close_queued;
-  if (c->ctrl.empty() && c->inflight.empty() && !send_close) return;
-  if (!send_close && c->inflight.size() <= kDirectFrames && ws_write_direct(c)) return;
-
   // Bytes besides large payloads go to wbuf, reserved up front so it never moves.
-  std::size_t cap = c->ctrl.size() + 4;
+  std::size_t cap = o.ctrl.size() + 4;
   std::size_t large = 0;
-  for (auto& f : c->inflight) {
+  for (auto& f : o.inflight) {
     cap += ws::kMaxHeader;
     if (f.size() <= kCopyPayload)
       cap += f.size();
     else
       ++large;
   }
-  std::string& w = c->wbuf;
-  w = std::move(c->ctrl);
-  c->ctrl = std::string();
+  std::string& w = o.wbuf;
+  w = std::move(o.ctrl);
+  o.ctrl = std::string();
   w.reserve(cap);
   // Segments: [wbuf from, to) or a payload.
   std::vector<asio::const_buffer> bufs;
   bufs.reserve(2 * large + 2);
   std::size_t seg = 0;  // start of the current wbuf segment
-  for (auto& f : c->inflight) {
+  for (auto& f : o.inflight) {
     unsigned char h[ws::kMaxHeader];
     auto bytes = f.wire();
     std::size_t hn =
@@ -369,15 +373,16 @@ void Session::ws_write(const std::shared_ptr<WsConn>& c) {
                     });
 }
 
-bool Session::ws_write_direct(const std::shared_ptr<WsConn>& c) {
+bool Session::ws_write_direct(const std::shared_ptr<WsConn>& c, bool data) {
   // The common case, a few frames and room in the socket buffer: one non-blocking writev from
-  // the frames themselves, no copy, no allocation, no completion handler.
+  // the queued frames themselves, no copy, no allocation, no completion handler.
   std::array<asio::const_buffer, 2 * kDirectFrames + 1> bufs;
   unsigned char headers[kDirectFrames][ws::kMaxHeader];
   std::size_t nb = 0, total = 0;
-  if (!c->ctrl.empty()) bufs[nb++] = asio::buffer(c->ctrl);
-  for (std::size_t i = 0; i < c->inflight.size(); ++i) {
-    const Frame& f = c->inflight[i];
+  if (c->has_ctrl()) bufs[nb++] = asio::buffer(c->out_->ctrl);
+  const std::size_t frames = data ? queue_.size() : 0;
+  for (std::size_t i = 0; i < frames; ++i) {
+    const Frame& f = queue_[i];
     auto bytes = f.wire();
     std::size_t hn = ws::encode_header(
         headers[i], f.is_binary() ? ws::Opcode::binary : ws::Opcode::text, bytes.size());
@@ -392,7 +397,11 @@ bool Session::ws_write_direct(const std::shared_ptr<WsConn>& c) {
   if (c->probe == 1) c->probe = 2;
   c->writing = true;
   if (ec || n == total) {
-    c->ctrl = std::string();
+    if (data) {
+      std::vector<Frame>().swap(queue_);
+      queued_bytes_ = 0;
+    }
+    if (c->out_) c->out_->ctrl = std::string();
     on_ws_written(c, !ec);
     return true;
   }
@@ -405,10 +414,14 @@ bool Session::ws_write_direct(const std::shared_ptr<WsConn>& c) {
     n -= skip;
     rest.append(static_cast<const char*>(b.data()) + skip, b.size() - skip);
   }
-  std::vector<Frame>().swap(c->inflight);
-  c->ctrl = std::string();
-  c->wbuf = std::move(rest);
-  asio::async_write(c->sock, asio::buffer(c->wbuf),
+  if (data) {
+    std::vector<Frame>().swap(queue_);
+    queued_bytes_ = 0;
+  }
+  auto& o = c->out();
+  o.ctrl = std::string();
+  o.wbuf = std::move(rest);
+  asio::async_write(c->sock, asio::buffer(o.wbuf),
                     [self = shared_from_this(), c](boost::system::error_code e, std::size_t) {
                       self->on_ws_written(c, !e);
                     });
@@ -417,8 +430,15 @@ bool Session::ws_write_direct(const std::shared_ptr<WsConn>& c) {
 
 void Session::on_ws_written(const std::shared_ptr<WsConn>& c, bool ok) {
   c->writing = false;
-  std::vector<Frame>().swap(c->inflight);
-  std::string().swap(c->wbuf);
+  if (c->out_) {
+    // Control frames queued during the write stay for the next one.
+    if (c->out_->ctrl.empty())
+      c->out_.reset();
+    else {
+      std::vector<Frame>().swap(c->out_->inflight);
+      std::string().swap(c->out_->wbuf);
+    }
+  }
   if (!ok) {
     ws_kill(*c);
     on_ws_error(c, false);
@@ -487,7 +507,7 @@ bool Session::on_ws_event(const std::shared_ptr<WsConn>& c, ws::Event& ev) {
       return !c->dead;
     case ws::Event::ping:
       if (!c->closing) {
-        c->ctrl += ws::encode_frame(ws::Opcode::pong, ev.data);
+        c->out().ctrl += ws::encode_frame(ws::Opcode::pong, ev.data);
         ws_write(c);
       }
       return true;
@@ -549,7 +569,7 @@ void Session::on_ws_message(const std::shared_ptr<WsConn>& c, Message m) {
     // The upgrade handshake: "2probe" → "3probe", then "5". Anything else drops the candidate.
     bool ok = false;
     if (!m.binary && upgrade_ == Upgrade::probing && c->probe == 0 && m.data == "2probe") {
-      c->ctrl += ws::encode_frame(ws::Opcode::text, "3probe");
+      c->out().ctrl += ws::encode_frame(ws::Opcode::text, "3probe");
       c->probe = 1;
       ws_write(c);
       ok = true;

@@ -97,7 +97,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void ws_write(const std::shared_ptr<WsConn>& c);
   // Tries to write c's pending bytes now with one non-blocking writev; false: the socket
   // would block (nothing written), take the asynchronous path.
-  bool ws_write_direct(const std::shared_ptr<WsConn>& c);
+  // data: include the session queue (c is the active transport).
+  bool ws_write_direct(const std::shared_ptr<WsConn>& c, bool data);
   void on_ws_written(const std::shared_ptr<WsConn>& c, bool ok);
   // Waits for c to become readable (no buffer held meanwhile).
   void ws_read(const std::shared_ptr<WsConn>& c);

@@ -22,9 +22,19 @@ struct WsConn {
       : sock(std::move(s)), reader(max_message) {}
   boost::asio::ip::tcp::socket sock;
   ws::Reader reader;
-  std::string ctrl;      // raw frames (pong, 3probe) for the next write, before data frames
-  std::vector<Frame> inflight;  // data frames being written
-  std::string wbuf;      // bytes being written besides frame payloads (ctrl, headers, close)
+  // Output state, allocated only while there is something to write beyond what one direct
+  // writev of the session queue handles (an idle connection holds none).
+  struct Out {
+    std::string ctrl;             // raw frames (pong, 3probe) for the next write, before data
+    std::vector<Frame> inflight;  // data frames being written
+    std::string wbuf;             // bytes being written besides frame payloads
+  };
+  std::unique_ptr<Out> out_;
+  Out& out() {
+    if (!out_) out_ = std::make_unique<Out>();
+    return *out_;
+  }
+  bool has_ctrl() const { return out_ && !out_->ctrl.empty(); }
   std::unique_ptr<boost::asio::steady_timer> upgrade_timer;  // while probed for an upgrade
   std::uint16_t close_code = 0;  // code of the close frame to send (ws::CloseCode or none)
   bool closing = false;      // close frame queued (or hard close): no more data frames
