@@ -64,12 +64,18 @@ Session::Session(std::string id, std::shared_ptr<Server> server, asio::any_io_ex
 Session::~Session() { wheel_.cancel(deadline_); }
 
 void Session::trim_handshake() {
-  if (handshake_->query.empty() && handshake_->headers.empty() && handshake_->url.empty()) return;
-  auto t = std::make_shared<HandshakeInfo>();
-  t->remote_address = handshake_->remote_address;
-  t->remote_port = handshake_->remote_port;
-  t->transport = handshake_->transport;
-  handshake_ = std::move(t);
+  // One shared, empty record per transport: nothing left per connection.
+  static const auto polling = [] {
+    auto h = std::make_shared<HandshakeInfo>();
+    h->transport = Transport::polling;
+    return std::shared_ptr<const HandshakeInfo>(std::move(h));
+  }();
+  static const auto websocket = [] {
+    auto h = std::make_shared<HandshakeInfo>();
+    h->transport = Transport::websocket;
+    return std::shared_ptr<const HandshakeInfo>(std::move(h));
+  }();
+  handshake_ = handshake_->transport == Transport::websocket ? websocket : polling;
 }
 
 void Session::send(Frame frame) {

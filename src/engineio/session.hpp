@@ -58,8 +58,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void close();
   void close(CloseReason reason);
 
-  // Drops the handshake's query, headers and URL (keeps address, port, transport): memory an
-  // idle connection no longer needs once the upper layer has authenticated it. Strand only;
+  // Drops the handshake record but its transport (query, headers, URL, remote address): memory
+  // an idle connection no longer needs once the upper layer has authenticated it. Strand only;
   // references from handshake() taken before are invalidated.
   void trim_handshake();
 

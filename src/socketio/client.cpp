@@ -200,6 +200,7 @@ void Client::connect_done(const SocketPtr& s, std::optional<ConnectError> error)
   auto& nsp = s->nsp().name();
   auto it = std::find(connecting_.begin(), connecting_.end(), nsp);
   if (it != connecting_.end()) connecting_.erase(it);
+  if (connecting_.empty()) std::vector<std::string>().swap(connecting_);
   if (closed_) return;
   if (error) {
     json::object o;

@@ -208,26 +208,23 @@ base::Result<std::optional<Assembler::Complete>, ParseError> Assembler::on_text(
   auto p = decode_packet(text, max_attachments_);
   if (!p) return base::fail(p.error());
   if (is_binary_type(p->type) && p->attachments > 0) {
-    pending_ = std::move(*p);
-    buffers_.clear();
+    pending_ = std::make_unique<Complete>(Complete{std::move(*p), {}});
     return std::optional<Complete>();
   }
-  pending_ = std::move(*p);
-  return finish();
+  return finish(Complete{std::move(*p), {}});
 }
 
 base::Result<std::optional<Assembler::Complete>, ParseError> Assembler::on_binary(
     std::string bytes) {
   if (!pending_) return base::fail(ParseError::unexpected_binary);
-  buffers_.push_back(std::move(bytes));
-  if (buffers_.size() < pending_->attachments) return std::optional<Complete>();
-  return finish();
+  pending_->attachments.push_back(std::move(bytes));
+  if (pending_->attachments.size() < pending_->packet.attachments) return std::optional<Complete>();
+  Complete c = std::move(*pending_);
+  pending_.reset();
+  return finish(std::move(c));
 }
 
-base::Result<std::optional<Assembler::Complete>, ParseError> Assembler::finish() {
-  Complete c{std::move(*pending_), std::move(buffers_)};
-  pending_.reset();
-  buffers_ = {};
+base::Result<std::optional<Assembler::Complete>, ParseError> Assembler::finish(Complete c) {
   if (is_binary_type(c.packet.type) && !placeholders_valid(c.packet.data, c.attachments.size()))
     return base::fail(ParseError::bad_placeholder);
   return std::optional<Complete>(std::move(c));

@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,13 +95,13 @@ class Assembler {
   base::Result<std::optional<Complete>, ParseError> on_text(std::string_view text);
   // A binary message (one attachment).
   base::Result<std::optional<Complete>, ParseError> on_binary(std::string bytes);
-  bool pending() const { return pending_.has_value(); }
+  bool pending() const { return pending_ != nullptr; }
 
  private:
-  base::Result<std::optional<Complete>, ParseError> finish();
+  base::Result<std::optional<Complete>, ParseError> finish(Complete c);
   std::size_t max_attachments_;
-  std::optional<Packet> pending_;
-  std::vector<std::string> buffers_;
+  // Only between a binary header and its last attachment (an idle connection holds nothing).
+  std::unique_ptr<Complete> pending_;
 };
 
 }  // namespace socketio

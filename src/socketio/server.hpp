@@ -38,9 +38,9 @@ struct ServerOptions {
   // More attachments in one packet close the connection. Default 10.
   std::size_t max_attachments = 10;
   // Keep the Engine.IO handshake (query, headers, URL) for the connection's whole life, as
-  // Node's socket.handshake does. false: once a namespace connection succeeds, only the remote
-  // address and transport remain (a later namespace's middleware sees no query or headers) —
-  // several hundred bytes less per idle connection. Default true.
+  // Node's socket.handshake does. false: once a namespace connection succeeds, only the
+  // handshake's transport remains (a later namespace's middleware sees no query, headers or
+  // address) — several hundred bytes less per idle connection. Default true.
   bool retain_handshake = true;
   // Adapter per namespace. Default: InMemoryAdapter.
   AdapterFactory adapter_factory;
