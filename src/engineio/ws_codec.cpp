@@ -1,8 +1,25 @@
 #include "engineio/ws_codec.hpp"
 
+#include <openssl/evp.h>
+
 #include <cstring>
 
+#include "engineio/packet.hpp"
+
 namespace engineio::ws {
+
+std::string accept_key(std::string_view client_key) {
+  std::string raw;
+  if (client_key.size() != 24 || !base64_decode(client_key, raw) || raw.size() != 16) return {};
+  static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  std::string input;
+  input.reserve(client_key.size() + kGuid.size());
+  input.append(client_key).append(kGuid);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(input.data(), input.size(), digest, &n, EVP_sha1(), nullptr) != 1) return {};
+  return base64_encode(std::string_view(reinterpret_cast<const char*>(digest), n));
+}
 
 namespace {
 

@@ -34,6 +34,10 @@ std::size_t encode_header(unsigned char* out, Opcode op, std::uint64_t len);
 // A complete server frame (header + payload), for small control frames.
 std::string encode_frame(Opcode op, std::string_view payload);
 
+// Sec-WebSocket-Accept for a client's Sec-WebSocket-Key (RFC 6455 §4.2.2: base64 of the SHA-1 of
+// the key and the protocol GUID). Empty if the key is not the base64 of 16 bytes.
+std::string accept_key(std::string_view client_key);
+
 // True if `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool valid_utf8(std::string_view s);
 // True if `code` may appear in a close frame sent by a peer.

@@ -162,3 +162,15 @@ TEST(WsCodec, EncodesServerHeaders) {
 
 }  // namespace
 }  // namespace engineio::ws
+
+TEST(WsCodec, AcceptKeyMatchesRfc6455Example) {
+  // RFC 6455 §1.3.
+  EXPECT_EQ(engineio::ws::accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+TEST(WsCodec, AcceptKeyRejectsKeysThatAreNot16Base64Bytes) {
+  EXPECT_EQ(engineio::ws::accept_key(""), "");
+  EXPECT_EQ(engineio::ws::accept_key("dGhlIHNhbXBsZSBub25jZQ"), "");     // 22 characters
+  EXPECT_EQ(engineio::ws::accept_key("dGhlIHNhbXBsZSBub25jZQ=!"), "");   // not base64
+  EXPECT_EQ(engineio::ws::accept_key("dGhlIHNhbXBsZSBub25jZSE="), "");   // 17 bytes
+}
