@@ -63,18 +63,23 @@ Session::Session(std::string id, std::shared_ptr<Server> server, asio::any_io_ex
 
 Session::~Session() { wheel_.cancel(deadline_); }
 
+namespace {
+std::shared_ptr<const HandshakeInfo> bare_handshake(Transport t) {
+  auto h = std::make_shared<HandshakeInfo>();
+  h->transport = t;
+  return h;
+}
+}  // namespace
+
+void Session::release_queue() {
+  std::vector<Frame>().swap(queue_);  // an idle session keeps no capacity
+  queued_bytes_ = 0;
+}
+
 void Session::trim_handshake() {
   // One shared, empty record per transport: nothing left per connection.
-  static const auto polling = [] {
-    auto h = std::make_shared<HandshakeInfo>();
-    h->transport = Transport::polling;
-    return std::shared_ptr<const HandshakeInfo>(std::move(h));
-  }();
-  static const auto websocket = [] {
-    auto h = std::make_shared<HandshakeInfo>();
-    h->transport = Transport::websocket;
-    return std::shared_ptr<const HandshakeInfo>(std::move(h));
-  }();
+  static const auto polling = bare_handshake(Transport::polling);
+  static const auto websocket = bare_handshake(Transport::websocket);
   handshake_ = handshake_->transport == Transport::websocket ? websocket : polling;
 }
 
@@ -144,8 +149,7 @@ void Session::flush() {
 
 std::string Session::take_payload() {
   std::string body = encode_payload(queue_);
-  std::vector<Frame>().swap(queue_);
-  queued_bytes_ = 0;
+  release_queue();
   return body;
 }
 
@@ -195,8 +199,7 @@ void Session::end(CloseReason reason, bool graceful) {
     candidate_.reset();
   }
   if (!graceful) {
-    std::vector<Frame>().swap(queue_);
-    queued_bytes_ = 0;
+    release_queue();
   }
   if (transport() == Transport::websocket) {
     // The writer closes the WebSocket once the queue is empty.
@@ -323,8 +326,7 @@ void Session::ws_write(const std::shared_ptr<WsConn>& c) {
   auto& o = c->out();
   if (data) {
     o.inflight.swap(queue_);
-    std::vector<Frame>().swap(queue_);
-    queued_bytes_ = 0;
+    release_queue();
   }
   // Bytes besides large payloads go to wbuf, reserved up front so it never moves.
   std::size_t cap = o.ctrl.size() + 4;
@@ -404,8 +406,7 @@ bool Session::ws_write_direct(const std::shared_ptr<WsConn>& c, bool data) {
   c->writing = true;
   if (ec || n == total) {
     if (data) {
-      std::vector<Frame>().swap(queue_);
-      queued_bytes_ = 0;
+      release_queue();
     }
     if (c->out_) c->out_->ctrl = std::string();
     on_ws_written(c, !ec);
@@ -421,8 +422,7 @@ bool Session::ws_write_direct(const std::shared_ptr<WsConn>& c, bool data) {
     rest.append(static_cast<const char*>(b.data()) + skip, b.size() - skip);
   }
   if (data) {
-    std::vector<Frame>().swap(queue_);
-    queued_bytes_ = 0;
+    release_queue();
   }
   auto& o = c->out();
   o.ctrl = std::string();

@@ -75,6 +75,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Starts the heartbeat and tells the handler. The open packet is queued first.
   void open();
   void enqueue(Frame f);
+  void release_queue();  // empties the queue and frees its storage
   void flush();
   // Inbound packet from the active transport. Returns false if it closed the session.
   bool on_packet(Packet p);
