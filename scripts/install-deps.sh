@@ -5,7 +5,7 @@ set -euo pipefail
 what="${1:-test}"
 build_pkgs=(build-essential g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev)
+  libsqlite3-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libjemalloc-dev)
 test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev nodejs
   python3 python3-pytest python3-socketio python3-requests python3-jwt python3-websocket sqlite3)
 pkgs=("${build_pkgs[@]}")

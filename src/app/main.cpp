@@ -112,7 +112,8 @@ int run(const config::Config& cfg) {
   });
 
   server.start();
-  spdlog::info("natter listening on http://{}:{} ({} threads)", cfg.host, server.port(), threads);
+  spdlog::info("natter listening on http://{}:{} ({} threads, {} malloc)", cfg.host, server.port(),
+               threads, NATTER_ALLOCATOR);
 
   pool.run();
   store->close();
