@@ -3,11 +3,11 @@
 #include <boost/json.hpp>
 
 #include "api/errors.hpp"
-#include "api/json_out.hpp"
 #include "api/params.hpp"
 #include "base/log.hpp"
 #include "base/utf8.hpp"
 #include "chat/wire.hpp"
+#include "chat/wire_text.hpp"
 #include "http/response.hpp"
 
 namespace api {
@@ -162,7 +162,7 @@ base::awaitable<http::Response> RestHandler::me(Ctx& c) {
   if (!v) co_return error_response(c.req, v.error(), "query");
   std::string body;
   body.reserve(256);
-  json_out::user_view(body, v->user, v->is_online, true);
+  chat::wire_text::user_view(body, v->user, v->is_online, true);
   co_return json_text(c.req, std::move(body));
 }
 
@@ -177,8 +177,8 @@ base::awaitable<http::Response> RestHandler::search(Ctx& c) {
   if (!users) co_return error_response(c.req, users.error(), "query");
   std::string body;
   body.reserve(2 + users->size() * 160);
-  json_out::array(body, *users, [](std::string& o, const chat::UserView& u) {
-    json_out::user_view(o, u.user, u.is_online, false);
+  chat::wire_text::array(body, *users, [](std::string& o, const chat::UserView& u) {
+    chat::wire_text::user_view(o, u.user, u.is_online, false);
   });
   co_return json_text(c.req, std::move(body));
 }
@@ -188,7 +188,7 @@ base::awaitable<http::Response> RestHandler::conversations(Ctx& c) {
   if (!list) co_return error_response(c.req, list.error(), "query");
   std::string body;
   body.reserve(2 + list->size() * 320);
-  json_out::array(body, *list, json_out::conversation_summary);
+  chat::wire_text::array(body, *list, chat::wire_text::conversation_summary);
   co_return json_text(c.req, std::move(body));
 }
 
@@ -215,7 +215,7 @@ base::awaitable<http::Response> RestHandler::messages(Ctx& c) {
   for (auto& m : *msgs) estimate += 300 + m.body.size() + m.sender_name.size() + m.sender_email.size();
   std::string body;
   body.reserve(estimate);
-  json_out::array(body, *msgs, json_out::message);
+  chat::wire_text::array(body, *msgs, chat::wire_text::message);
   co_return json_text(c.req, std::move(body));
 }
 
@@ -247,7 +247,7 @@ base::awaitable<http::Response> RestHandler::send_message(Ctx& c) {
   if (!r) co_return error_response(c.req, r.error(), where(*p, r.error(), "body"));
   std::string body;
   body.reserve(320 + r->message.body.size());
-  json_out::message(body, r->message);
+  chat::wire_text::message(body, r->message);
   co_return json_text(c.req, std::move(body));
 }
 

@@ -6,7 +6,7 @@
 #include "base/clock.hpp"
 #include "base/log.hpp"
 #include "base/utf8.hpp"
-#include "chat/wire.hpp"
+#include "chat/wire_text.hpp"
 #include "realtime/errors.hpp"
 
 namespace realtime {
@@ -208,10 +208,15 @@ void ChatGateway::message_sent(const chat::AppendResult& r) {
     everyone.push_back(user_room(p));
     if (p != m.sender_email) others.push_back(user_room(p));
   }
+  // JSON text rendered directly (chat/wire_text.hpp): every message passes here.
+  std::string text;
+  chat::wire_text::message(text, m);
   socketio::BroadcastOperator(nsp_, socketio::BroadcastTarget{std::move(everyone), {}})
-      .emit("new_message", one(chat::wire::message(m)));
+      .emit("new_message", socketio::Payload::serialized(std::move(text)));
+  text.clear();
+  chat::wire_text::message_notification(text, m);
   socketio::BroadcastOperator(nsp_, socketio::BroadcastTarget{std::move(others), {}})
-      .emit("message_notification", one(chat::wire::message_notification(m)));
+      .emit("message_notification", socketio::Payload::serialized(std::move(text)));
 }
 
 void ChatGateway::marked_read(const chat::Conversation& c, const std::string& email) {
@@ -253,10 +258,10 @@ base::awaitable<void> ChatGateway::send_and_ack(SocketPtr s, chat::SendInput in,
     co_return;
   }
   if (ack) {
-    json::object a;
-    a["ok"] = true;
-    a["message"] = chat::wire::message(r->message);
-    ack(one(std::move(a)));
+    std::string a = R"({"ok":true,"message":)";
+    chat::wire_text::message(a, r->message);
+    a.push_back('}');
+    ack(socketio::Payload::serialized(std::move(a)));
   }
 }
 

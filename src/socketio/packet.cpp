@@ -6,6 +6,8 @@
 #include <array>
 #include <charconv>
 
+#include "base/json_text.hpp"
+
 namespace socketio {
 
 namespace json = boost::json;
@@ -182,17 +184,23 @@ std::vector<engineio::Frame> encode_frames(PacketType type, std::string_view nsp
   if (binary && type == PacketType::event) type = PacketType::binary_event;
   if (binary && type == PacketType::ack) type = PacketType::binary_ack;
   std::string s = "4";  // the Engine.IO message type, so the frame is built without a copy
+  s.reserve(24 + nsp.size() + (event ? event->size() : 0) + payload.json.size());
   append_header(s, type, payload.attachments.size(), nsp, id);
   s.push_back('[');
   bool first = true;
   if (event) {
-    s += json::serialize(json::string_view(event->data(), event->size()));
+    base::json_text::str(s, *event);
     first = false;
   }
-  for (const auto& a : payload.args) {
+  if (!payload.json.empty()) {
     if (!first) s.push_back(',');
-    s += json::serialize(a);
-    first = false;
+    s += payload.json;
+  } else {
+    for (const auto& a : payload.args) {
+      if (!first) s.push_back(',');
+      s += json::serialize(a);
+      first = false;
+    }
   }
   s.push_back(']');
   std::vector<engineio::Frame> frames;

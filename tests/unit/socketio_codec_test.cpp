@@ -152,6 +152,19 @@ TEST(SocketioEncode, EscapesEventNames) {
   EXPECT_EQ(frames[0].wire(), R"(42["a\"b"])");
 }
 
+TEST(SocketioEncode, SendsPreSerialisedArgumentsVerbatim) {
+  auto p = Payload::serialized(R"({"ok":true,"n":[1,2]},"x")");
+  auto ev = encode_frames(PacketType::event, "/", std::nullopt, "new_message", p);
+  EXPECT_EQ(ev[0].wire(), R"(42["new_message",{"ok":true,"n":[1,2]},"x"])");
+  auto ack = encode_frames(PacketType::ack, "/chat", 7, std::nullopt, p);
+  EXPECT_EQ(ack[0].wire(), R"(43/chat,7[{"ok":true,"n":[1,2]},"x"])");
+  // The same values as a JSON array encode identically.
+  auto tree = encode_frames(PacketType::event, "/", std::nullopt, "new_message",
+                            Payload(json::array{json::object{{"ok", true}, {"n", json::array{1, 2}}},
+                                                "x"}));
+  EXPECT_EQ(tree[0].wire(), ev[0].wire());
+}
+
 TEST(SocketioPayload, ResolvesPlaceholdersToAttachments) {
   Payload p;
   auto ph = p.add_binary("xyz");

@@ -1,11 +1,11 @@
-// json_out renders the hot REST responses directly; it must produce exactly what
+// chat::wire_text renders the hot REST responses and Socket.IO message events directly; it must produce exactly what
 // boost::json::serialize produces for the chat::wire shapes.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-#include "api/json_out.hpp"
 #include "chat/wire.hpp"
+#include "chat/wire_text.hpp"
 
 namespace {
 
@@ -27,34 +27,34 @@ chat::Message sample_message(bool reply) {
 
 }  // namespace
 
-TEST(JsonOut, MessageMatchesWire) {
+TEST(WireText, MessageMatchesWire) {
   for (bool reply : {false, true}) {
     auto m = sample_message(reply);
     std::string out;
-    api::json_out::message(out, m);
+    chat::wire_text::message(out, m);
     EXPECT_EQ(out, boost::json::serialize(chat::wire::message(m)));
   }
 }
 
-TEST(JsonOut, ConversationSummaryMatchesWire) {
+TEST(WireText, ConversationSummaryMatchesWire) {
   chat::ConversationSummary s;
   s.conversation.id = *base::ObjectId::parse("65a1b2c3d4e5f60718293a4c");
   s.conversation.participants = {"a@b.co", kTricky};
   s.conversation.created_at = 1;
   s.unread_count = 1234567890123;
   std::string out;
-  api::json_out::conversation_summary(out, s);
+  chat::wire_text::conversation_summary(out, s);
   EXPECT_EQ(out, boost::json::serialize(chat::wire::conversation_summary(s)));
   s.last_message = kTricky;
   s.last_message_time = 1732579200999;
   s.last_message_sender = "z@y.x";
   s.unread_count = 0;
   out.clear();
-  api::json_out::conversation_summary(out, s);
+  chat::wire_text::conversation_summary(out, s);
   EXPECT_EQ(out, boost::json::serialize(chat::wire::conversation_summary(s)));
 }
 
-TEST(JsonOut, UserViewMatchesWire) {
+TEST(WireText, UserViewMatchesWire) {
   chat::User u{"a@b.co", kTricky, std::nullopt, 5, std::nullopt};
   for (int i = 0; i < 2; ++i) {
     for (bool online : {false, true}) {
@@ -65,11 +65,18 @@ TEST(JsonOut, UserViewMatchesWire) {
           o["last_seen"] = u.last_seen ? boost::json::value(base::format_iso8601(*u.last_seen))
                                        : boost::json::value(nullptr);
         std::string out;
-        api::json_out::user_view(out, u, online, with_last_seen);
+        chat::wire_text::user_view(out, u, online, with_last_seen);
         EXPECT_EQ(out, boost::json::serialize(o));
       }
     }
     u.profile_image = "data:image/png;base64,AAAA\"";
     u.last_seen = 1732579200000;
   }
+}
+
+TEST(WireText, MessageNotificationMatchesWire) {
+  auto m = sample_message(false);
+  std::string out;
+  chat::wire_text::message_notification(out, m);
+  EXPECT_EQ(out, boost::json::serialize(chat::wire::message_notification(m)));
 }
