@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 
 namespace base {
 
@@ -33,7 +34,7 @@ void put(char* p, unsigned v, int width) {
 }
 }  // namespace
 
-std::string format_iso8601(UnixMillis t) {
+void format_iso8601_to(UnixMillis t, char* out) {
   // Hot path (every message rendered): no snprintf, no gmtime.
   std::int64_t ms = t % 1000;
   std::int64_t secs = t / 1000;
@@ -44,14 +45,19 @@ std::string format_iso8601(UnixMillis t) {
   int y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  std::string out = "0000-00-00T00:00:00.000Z";
-  put(out.data(), static_cast<unsigned>(y < 0 ? 0 : y % 10000), 4);
-  put(out.data() + 5, m, 2);
-  put(out.data() + 8, d, 2);
-  put(out.data() + 11, static_cast<unsigned>(sod / 3600), 2);
-  put(out.data() + 14, static_cast<unsigned>(sod / 60 % 60), 2);
-  put(out.data() + 17, static_cast<unsigned>(sod % 60), 2);
-  put(out.data() + 20, static_cast<unsigned>(ms), 3);
+  std::memcpy(out, "0000-00-00T00:00:00.000Z", kIso8601Length);
+  put(out, static_cast<unsigned>(y < 0 ? 0 : y % 10000), 4);
+  put(out + 5, m, 2);
+  put(out + 8, d, 2);
+  put(out + 11, static_cast<unsigned>(sod / 3600), 2);
+  put(out + 14, static_cast<unsigned>(sod / 60 % 60), 2);
+  put(out + 17, static_cast<unsigned>(sod % 60), 2);
+  put(out + 20, static_cast<unsigned>(ms), 3);
+}
+
+std::string format_iso8601(UnixMillis t) {
+  std::string out(kIso8601Length, '0');
+  format_iso8601_to(t, out.data());
   return out;
 }
 

@@ -29,12 +29,16 @@ ProcessState& state() {
   return s;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit values by byte; 0xFF: not a hex digit. A table lookup per character (ids are parsed
+// for every row a history page reads).
+constexpr std::array<std::uint8_t, 256> kHexValue = [] {
+  std::array<std::uint8_t, 256> t{};
+  t.fill(0xFF);
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'A' + 10);
+  return t;
+}();
 
 }  // namespace
 
@@ -119,11 +123,14 @@ ObjectId ObjectId::generate(std::uint32_t unix_seconds) {
 std::optional<ObjectId> ObjectId::parse(std::string_view hex) {
   if (hex.size() != 24) return std::nullopt;
   ObjectId id;
+  unsigned bad = 0;  // any digit's 0xFF marker, checked once at the end
   for (std::size_t i = 0; i < 12; ++i) {
-    int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
+    const unsigned hi = kHexValue[static_cast<unsigned char>(hex[2 * i])];
+    const unsigned lo = kHexValue[static_cast<unsigned char>(hex[2 * i + 1])];
+    bad |= hi | lo;
     id.bytes_[i] = static_cast<std::uint8_t>(hi << 4 | lo);
   }
+  if (bad & 0xF0) return std::nullopt;
   return id;
 }
 

@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
 #include <set>
 #include <thread>
 
 #include "base/clock.hpp"
+#include "base/json_text.hpp"
 #include "base/object_id.hpp"
 #include "base/utf8.hpp"
 
@@ -41,6 +45,42 @@ TEST(ObjectId, ParsesItsOwnRenderingAndRejectsOtherStrings) {
   EXPECT_FALSE(base::ObjectId::parse("64f1234567890abcdef123456"));  // 25 chars
   EXPECT_FALSE(base::ObjectId::parse("64f1234567890abcdef1234g"));
   EXPECT_FALSE(base::ObjectId::parse(""));
+}
+
+TEST(ObjectId, ParsesUpperCaseAndRejectsEveryNonHexByteAtEveryPosition) {
+  const std::string hex = "0123456789abcdefABCDEF01";
+  auto id = base::ObjectId::parse(hex);
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->hex(), "0123456789abcdefabcdef01");
+  for (std::size_t pos = 0; pos < hex.size(); ++pos) {
+    for (int c = 0; c < 256; ++c) {
+      const bool is_hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      std::string h = hex;
+      h[pos] = static_cast<char>(c);
+      EXPECT_EQ(base::ObjectId::parse(h).has_value(), is_hex) << "byte " << c << " at " << pos;
+    }
+  }
+}
+
+// json_text::str must match boost::json::serialize byte for byte, whatever the position of the
+// byte that needs escaping relative to its 8-byte word scan.
+TEST(JsonText, EscapesLikeBoostJsonAtEveryPositionAndForEveryByte) {
+  for (std::size_t len = 0; len <= 19; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (int c = 0; c < 256; ++c) {
+        std::string s(len, 'a');
+        s[pos] = static_cast<char>(c);
+        if (c >= 0x80) s += "\xc3\xa9";  // keep some multi-byte UTF-8 around high bytes
+        std::string out;
+        base::json_text::str(out, s);
+        ASSERT_EQ(out, boost::json::serialize(boost::json::string_view(s.data(), s.size())))
+            << "len " << len << " byte " << c << " at " << pos;
+      }
+    }
+  }
+  std::string out;
+  base::json_text::str(out, "");
+  EXPECT_EQ(out, "\"\"");
 }
 
 TEST(Clock, FormatsIsoUtcWithMilliseconds) {
