@@ -1,5 +1,5 @@
 // Unit tests for the generator's pure parts: Engine.IO/Socket.IO framing, the latency histogram,
-// message stamps, target parsing, partial merging.
+// message stamps, target parsing, partial merging, CPU use between barriers.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -97,6 +97,26 @@ TEST(Partial, MergesSumsMaximaAndHistograms) {
   EXPECT_EQ(x.get("n"), 5);
   EXPECT_EQ(x.get("t"), 2.5);
   EXPECT_EQ(x.h("l").count(), 2u);
+}
+
+TEST(Partial, CpuBetweenTwoBarriers) {
+  Partial p;
+  p.set_max("cpu_s.before", 1.25);  // the server's, read by the parent
+  p.set_max("cpu_s.connected", 2.0);
+  p.add("gen_cpu_s.before", 0.5);   // each generator process's own, summed
+  p.add("gen_cpu_s.before", 0.25);
+  p.add("gen_cpu_s.connected", 1.0);
+  p.add("gen_cpu_s.connected", 1.5);
+  CpuUse u = cpu_between(p, "before", "connected");
+  EXPECT_DOUBLE_EQ(u.server_s, 0.75);
+  EXPECT_DOUBLE_EQ(u.generator_s, 1.75);
+  CpuUse none = cpu_between(p, "before", "held");
+  EXPECT_EQ(none.server_s, -1);
+  EXPECT_EQ(none.generator_s, -1);
+  boost::json::object res;
+  put_cpu_between(res, p, "before", "connected", 0.5);
+  EXPECT_EQ(res.at("server_cpu_cores").as_double(), 1.5);
+  EXPECT_EQ(res.at("generator_cpu_cores").as_double(), 3.5);
 }
 
 TEST(Stamp, RoundTripsAndPads) {

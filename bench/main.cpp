@@ -88,12 +88,22 @@ int main(int argc, char** argv) {
   s_rest->add_option("--seed-messages", rest.seed_messages, "messages in the history that is read")->capture_default_str();
   s_rest->add_option("--endpoints", rest.endpoints, "me,conversations,messages,send")->delimiter(',')->capture_default_str();
 
-  auto* s_echo = app.add_subcommand("echo", "raw WebSocket echo server (no chat API): round trips/s and latency");
+  auto* s_echo = app.add_subcommand("echo", "raw WebSocket server natter-echo (no chat API): round trips, "
+                                             "connects or group fan-out: the ceilings beside natter");
   add_common(s_echo, common);
-  s_echo->add_option("--path", echo.path, "WebSocket path")->capture_default_str();
-  s_echo->add_option("--sockets,-n", echo.sockets, "sockets")->capture_default_str();
-  s_echo->add_option("--window,-w", echo.window, "frames in flight per socket")->capture_default_str();
+  s_echo->add_option("--mode", echo.mode, "roundtrip (S sockets, W frames in flight each) | connect (open S "
+                                          "sockets, each proven by one echoed frame, hold) | fanout (1 sender, "
+                                          "K receivers on /group/<run id>, W messages in flight)")
+      ->check(CLI::IsMember({"roundtrip", "connect", "fanout"}))
+      ->capture_default_str();
+  s_echo->add_option("--path", echo.path, "roundtrip, connect: WebSocket path")->capture_default_str();
+  s_echo->add_option("--sockets,-n", echo.sockets, "roundtrip: sockets (0: 50); connect: sockets (0: 5000)")->capture_default_str();
+  s_echo->add_option("--window,-w", echo.window, "roundtrip: frames in flight per socket; fanout: messages in flight")->capture_default_str();
+  s_echo->add_option("--receivers,-k", echo.receivers, "fanout: sockets that get every message")->capture_default_str();
   s_echo->add_option("--size", echo.size, "minimum frame length")->capture_default_str();
+  s_echo->add_option("--hold", echo.hold, "connect: seconds to hold the sockets")->capture_default_str();
+  s_echo->add_option("--settle", echo.settle, "connect: seconds after connecting before reading RSS")->capture_default_str();
+  s_echo->add_option("--cycle-timeout", echo.cycle_timeout, "fanout: seconds for one message to reach every receiver")->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
 
@@ -111,6 +121,8 @@ int main(int argc, char** argv) {
     else if (s_fan->parsed()) report = nb::run_fanout(common, target, fanout);
     else if (s_pres->parsed()) report = nb::run_presence(common, target, presence);
     else if (s_rest->parsed()) report = nb::run_rest(common, target, rest);
+    else if (echo.mode == "connect") report = nb::run_echo_connect(common, target, echo);
+    else if (echo.mode == "fanout") report = nb::run_echo_fanout(common, target, echo);
     else report = nb::run_echo(common, target, echo);
     report.results["loadavg_1m"] = boost::json::object{{"start", load_start}, {"end", loadavg1()}};
     std::cout << report.json_line() << std::endl;

@@ -5,6 +5,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "histogram.hpp"
 
@@ -37,6 +39,12 @@ struct Report {
   boost::json::object results;
   bool ok = true;  // false: a check failed (lost/duplicate/out-of-order messages, errors)
   std::vector<std::string> problems;
+
+  // A check failed: not ok, and why.
+  void fail(std::string problem) {
+    ok = false;
+    problems.push_back(std::move(problem));
+  }
 
   std::string json_line() const;
   // Multi-line human-readable rendering (flattens nested objects to dotted keys).

@@ -1,6 +1,10 @@
-// echo: raw WebSocket round trips against an echo server (no Engine.IO/Socket.IO, no chat API).
-// S sockets keep W frames in flight each; measures echoes/s and round-trip latency: the ceiling
-// that the WebSocket layer alone allows on this machine, for comparison with `pairs`.
+// echo: raw WebSocket against an echo server (no Engine.IO/Socket.IO, no chat API): the ceilings
+// that the WebSocket layer alone allows on this machine.
+//  roundtrip: S sockets keep W frames in flight each; echoes/s and round-trip latency (beside
+//             `pairs`).
+//  connect:   `idle` without login, Engine.IO or Socket.IO: S sockets, each connect proven by one
+//             echoed frame; connects/s, connect latency, CPU per connect (beside `idle`).
+// (fanout, beside `fanout --mode tabs`: scenario_fanout.cpp.)
 #include "scenario_util.hpp"
 #include "scenarios.hpp"
 
@@ -48,23 +52,45 @@ class EchoRun : public SioHandler {
   Partial& p_;
 };
 
+Target on_path(Target t, const std::string& path) {
+  t.sio_path = path;
+  return t;
+}
+
+// Raw WebSocket clients for this worker's share of `sockets`, tagged 0.. in order; with `probe`,
+// each connect completes once a frame of `size` characters came back.
+std::vector<std::shared_ptr<SioClient>> raw_clients(Worker& w, unsigned sockets, SioHandler* h,
+                                                    bool probe, unsigned size) {
+  auto [b, e] = w.share(sockets);
+  std::vector<std::shared_ptr<SioClient>> clients;
+  for (std::size_t i = b; i < e; ++i) {
+    auto s = std::make_shared<SioClient>(w.ioc, w.target, std::string(), h, i - b,
+                                         static_cast<unsigned>(i));
+    s->set_raw(true, probe ? stamp_text(i, 0, 0, size) : std::string());
+    clients.push_back(std::move(s));
+  }
+  return clients;
+}
+
+Report echo_report(const char* scenario, const Common& c, const EchoOptions& o, unsigned sockets) {
+  Report r = make_report(scenario, c);
+  r.params["path"] = o.path;
+  r.params["sockets"] = sockets;
+  r.params["size"] = o.size;
+  return r;
+}
+
 }  // namespace
 
 Report run_echo(const Common& c, const Target& t0, const EchoOptions& o) {
-  Target t = t0;
-  t.sio_path = o.path;
+  const unsigned sockets = o.sockets ? o.sockets : 50;
+  const Target t = on_path(t0, o.path);
   WorkFn work = [&](Worker& w) -> awaitable<Partial> {
     Partial p;
-    auto [b, e] = w.share(o.sockets);
     EchoRun run(o, p);
-    for (std::size_t i = b; i < e; ++i) {
-      auto s = std::make_shared<SioClient>(w.ioc, w.target, std::string(), &run, i - b,
-                                           static_cast<unsigned>(i));
-      s->set_raw(true);
-      run.socks.push_back(s);
-    }
-    run.next_seq.assign(e - b, 0);
-    run.expect_seq.assign(e - b, 0);
+    run.socks = raw_clients(w, sockets, &run, false, o.size);
+    run.next_seq.assign(run.socks.size(), 0);
+    run.expect_seq.assign(run.socks.size(), 0);
     co_await connect_all(w, run.socks, p, "handshake");
     co_await w.barrier("connected");
     auto start = now_ns();
@@ -90,11 +116,8 @@ Report run_echo(const Common& c, const Target& t0, const EchoOptions& o) {
     co_return p;
   };
   Partial m = run_workers(c, t, work);
-  Report r = make_report("echo", c);
-  r.params["path"] = o.path;
-  r.params["sockets"] = o.sockets;
+  Report r = echo_report("echo", c, o, sockets);
   r.params["window"] = o.window;
-  r.params["size"] = o.size;
   r.params["duration_s"] = c.duration;
   r.params["warmup_s"] = c.warmup;
   auto& res = r.results;
@@ -105,14 +128,25 @@ Report run_echo(const Common& c, const Target& t0, const EchoOptions& o) {
   put_latency(res, "handshake", m, "handshake");
   put_rss(res, m);
   put_cpu_between(res, m, "connected", "window-end", c.warmup + c.duration);
-  if (m.get("sent") != m.get("received")) {
-    r.ok = false;
-    r.problems.push_back("echoes missing");
-  }
-  if (m.get("received") == 0) {
-    r.ok = false;
-    r.problems.push_back("nothing echoed");
-  }
+  if (m.get("sent") != m.get("received")) r.fail("echoes missing");
+  if (m.get("received") == 0) r.fail("nothing echoed");
+  return r;
+}
+
+Report run_echo_connect(const Common& c, const Target& t0, const EchoOptions& o) {
+  const unsigned sockets = o.sockets ? o.sockets : 5000;
+  const Target t = on_path(t0, o.path);
+  WorkFn work = [&](Worker& w) -> awaitable<Partial> {
+    Partial p;
+    CountingHandler handler;
+    auto clients = raw_clients(w, sockets, &handler, true, o.size);
+    co_await connect_and_hold(w, clients, handler, p, o.settle, o.hold);
+    co_return p;
+  };
+  Partial m = run_workers(c, t, work);
+  Report r = echo_report("echo-connect", c, o, sockets);
+  r.params["hold_s"] = o.hold;
+  put_connects(r, m, o.hold);
   return r;
 }
 

@@ -2,6 +2,8 @@
 //  presence: S sockets held; a probe user connects and disconnects repeatedly; every socket should
 //            get user_online / user_offline (needs a server that sends presence to everyone).
 //  tabs:     one user with K sockets; another user sends messages (W in flight); each reaches K.
+// echo --mode fanout: tabs against natter-echo: K raw WebSocket receivers and one sender on the
+// same /group/ path (no login, Engine.IO, Socket.IO or store): the ceiling for tabs.
 // The sockets are spread over the worker processes; worker 0 runs the probe / the sender and
 // learns about deliveries in other processes through counters in shared memory.
 #include "http_client.hpp"
@@ -136,22 +138,38 @@ awaitable<Partial> fanout_presence(Worker& w, const FanoutOptions& o) {
 
 enum TabSlot : std::size_t { kTabStop = 0, kTabT0 = 1, kTabT1 = 2 };
 
+// A delivery carries the stamp "7:<seq>:<sent ns>": as the text of a new_message event, or
+// (raw) as the frame itself.
 class TabReceivers : public SioHandler {
  public:
-  TabReceivers(Shared& s, Partial& p, std::size_t n) : s_(s), p_(p), last_(n, -1) {}
+  TabReceivers(Shared& s, Partial& p, std::size_t n, bool raw) : s_(s), p_(p), last_(n, -1), raw_(raw) {}
   std::uint64_t deliveries = 0, in_window = 0, duplicates = 0, reordered = 0, foreign = 0, other = 0,
                 closed = 0;
 
   void on_event(SioClient& c, std::string_view name, std::string_view data) override {
+    auto now = now_ns();
+    if (raw_) {
+      record(c, data, now);
+      return;
+    }
     if (name != "new_message") {
       ++other;
       return;
     }
-    auto now = now_ns();
     auto m = parse_message(data);
+    if (!m) {
+      ++foreign;
+      return;
+    }
+    record(c, m->text, now);
+  }
+  void on_closed(SioClient&, std::string_view) override { ++closed; }
+
+ private:
+  void record(SioClient& c, std::string_view text, std::int64_t now) {
     std::uint64_t tag = 0, seq = 0;
     std::int64_t ts = 0;
-    if (!m || !parse_stamp(m->text, tag, seq, ts) || tag != 7) {
+    if (!parse_stamp(text, tag, seq, ts) || tag != 7) {
       ++foreign;
       return;
     }
@@ -170,32 +188,38 @@ class TabReceivers : public SioHandler {
     if (t0 && now >= t0 && now < t1) ++in_window;
     if (t0 && ts >= t0) p_.h("latency").record(now - ts);
   }
-  void on_closed(SioClient&, std::string_view) override { ++closed; }
 
- private:
   Shared& s_;
   Partial& p_;
   std::vector<std::int64_t> last_;
+  bool raw_;
 };
 
-awaitable<Partial> fanout_tabs(Worker& w, const FanoutOptions& o) {
+// raw: the sockets are raw WebSockets on a natter-echo group (Target::sio_path), the messages
+// plain text frames; otherwise chat users.
+awaitable<Partial> fanout_tabs(Worker& w, const FanoutOptions& o, bool raw) {
   Partial p;
   Shared& s = *w.shared;
   auto [b, e] = w.share(o.tabs);
-  std::string sender_email = bench_email(w.common, "tabsender", 0);
   std::string tab_email = bench_email(w.common, "tabuser", 0);
-  std::vector<std::string> emails{tab_email};
-  if (w.index == 0) emails.push_back(sender_email);
-  auto tokens = co_await login_all(w.target, emails, w.common.login_concurrency);
-  TabReceivers rx(s, p, e - b);
+  std::vector<std::string> tokens(2);  // receivers', sender's
+  if (!raw) {
+    std::vector<std::string> emails{tab_email};
+    if (w.index == 0) emails.push_back(bench_email(w.common, "tabsender", 0));
+    tokens = co_await login_all(w.target, emails, w.common.login_concurrency);
+  }
+  auto client = [&](const std::string& token, SioHandler* h, std::size_t tag, std::size_t src) {
+    auto c = std::make_shared<SioClient>(w.ioc, w.target, token, h, tag, static_cast<unsigned>(src));
+    c->set_raw(raw);
+    return c;
+  };
+  TabReceivers rx(s, p, e - b, raw);
   std::vector<std::shared_ptr<SioClient>> clients;
-  for (std::size_t i = b; i < e; ++i)
-    clients.push_back(std::make_shared<SioClient>(w.ioc, w.target, tokens[0], &rx, i - b,
-                                                  static_cast<unsigned>(i)));
+  for (std::size_t i = b; i < e; ++i) clients.push_back(client(tokens[0], &rx, i - b, i));
   Quiet quiet;
   std::shared_ptr<SioClient> sender;
   if (w.index == 0) {
-    sender = std::make_shared<SioClient>(w.ioc, w.target, tokens[1], &quiet, 0, 0);
+    sender = client(tokens[1], &quiet, 0, 0);
     clients.push_back(sender);
   }
   co_await connect_all(w, clients, p, "handshake");
@@ -218,7 +242,11 @@ awaitable<Partial> fanout_tabs(Worker& w, const FanoutOptions& o) {
     auto send = [&] {
       auto now = now_ns();
       s.ring[next % Shared::kRing].store(0, std::memory_order_release);
-      sender->emit("send_message", send_payload(tab_email, stamp_text(7, next, now, o.size)));
+      std::string text = stamp_text(7, next, now, o.size);
+      if (raw)
+        sender->send_text(std::move(text));
+      else
+        sender->emit("send_message", send_payload(tab_email, text));
       inflight.push_back({next, now});
       ++next;
       ++sent;
@@ -264,40 +292,42 @@ awaitable<Partial> fanout_tabs(Worker& w, const FanoutOptions& o) {
   co_return p;
 }
 
+// The results of a tabs run (fanout --mode tabs, echo --mode fanout).
+void put_tabs(Report& r, const Partial& m, const FanoutOptions& o, const Common& c) {
+  auto& res = r.results;
+  r.params["window"] = o.window;
+  r.params["size"] = o.size;
+  r.params["duration_s"] = c.duration;
+  r.params["warmup_s"] = c.warmup;
+  double expected = m.get("messages_sent") * o.tabs;
+  res["deliveries_per_s"] = std::round(m.get("deliveries_in_window") / c.duration);
+  res["msgs_per_s"] = std::round(m.get("messages_sent_in_window") / c.duration);
+  for (const char* k : {"messages_sent", "messages_complete", "messages_incomplete", "deliveries",
+                        "duplicates", "reordered", "foreign", "other_events", "closed", "connect_failed"})
+    res[k] = m.get(k);
+  res["lost"] = expected - m.get("deliveries");
+  put_latency(res, "latency", m, "latency");
+  put_latency(res, "handshake", m, "handshake");
+  put_rss(res, m);
+  put_cpu_between(res, m, "connected", "done", m.get("elapsed_s"));
+  if (expected - m.get("deliveries") > 0) r.fail("lost deliveries");
+  if (m.get("duplicates") > 0) r.fail("duplicate deliveries");
+  if (m.get("reordered") > 0) r.fail("out-of-order deliveries on a socket");
+  if (m.get("deliveries") == 0) r.fail("nothing delivered");
+}
+
 }  // namespace
 
 Report run_fanout(const Common& c, const Target& t, const FanoutOptions& o) {
   bool tabs = o.mode == "tabs";
   if (!tabs && o.mode != "presence") throw std::invalid_argument("--mode must be presence or tabs");
-  WorkFn work = [&](Worker& w) { return tabs ? fanout_tabs(w, o) : fanout_presence(w, o); };
+  WorkFn work = [&](Worker& w) { return tabs ? fanout_tabs(w, o, false) : fanout_presence(w, o); };
   Partial m = run_workers(c, t, work);
   Report r = make_report(tabs ? "fanout-tabs" : "fanout-presence", c);
   auto& res = r.results;
-  auto fail = [&](const std::string& s) {
-    r.ok = false;
-    r.problems.push_back(s);
-  };
   if (tabs) {
     r.params["tabs"] = o.tabs;
-    r.params["window"] = o.window;
-    r.params["size"] = o.size;
-    r.params["duration_s"] = c.duration;
-    r.params["warmup_s"] = c.warmup;
-    double expected = m.get("messages_sent") * o.tabs;
-    res["deliveries_per_s"] = std::round(m.get("deliveries_in_window") / c.duration);
-    res["msgs_per_s"] = std::round(m.get("messages_sent_in_window") / c.duration);
-    for (const char* k : {"messages_sent", "messages_complete", "messages_incomplete", "deliveries",
-                          "duplicates", "reordered", "foreign", "other_events", "closed", "connect_failed"})
-      res[k] = m.get(k);
-    res["lost"] = expected - m.get("deliveries");
-    put_latency(res, "latency", m, "latency");
-    put_latency(res, "handshake", m, "handshake");
-    put_rss(res, m);
-    put_cpu_between(res, m, "connected", "done", m.get("elapsed_s"));
-    if (expected - m.get("deliveries") > 0) fail("lost deliveries");
-    if (m.get("duplicates") > 0) fail("duplicate deliveries");
-    if (m.get("reordered") > 0) fail("out-of-order deliveries on a socket");
-    if (m.get("deliveries") == 0) fail("nothing delivered");
+    put_tabs(r, m, o, c);
   } else {
     r.params["sockets"] = o.sockets;
     r.params["sockets_per_user"] = o.sockets_per_user;
@@ -318,10 +348,29 @@ Report run_fanout(const Common& c, const Target& t, const FanoutOptions& o) {
     put_latency(res, "handshake", m, "handshake");
     put_rss(res, m);
     put_cpu_between(res, m, "settled", "done", el);
-    if (d == 0) fail("no presence event reached the sockets (server not in global presence mode?)");
-    else if (m.get("cycle_timeouts") > 0) fail("some presence events did not reach every socket in time");
+    if (d == 0) r.fail("no presence event reached the sockets (server not in global presence mode?)");
+    else if (m.get("cycle_timeouts") > 0) r.fail("some presence events did not reach every socket in time");
   }
-  if (m.get("connect_failed") > 0) fail("sockets failed to connect");
+  if (m.get("connect_failed") > 0) r.fail("sockets failed to connect");
+  return r;
+}
+
+Report run_echo_fanout(const Common& c, const Target& t0, const EchoOptions& o) {
+  FanoutOptions fo;
+  fo.mode = "tabs";
+  fo.tabs = o.receivers;
+  fo.window = o.window;
+  fo.size = o.size;
+  fo.cycle_timeout = o.cycle_timeout;
+  Target t = t0;
+  t.sio_path = "/group/nb-" + c.run_id;  // this run's own group
+  WorkFn work = [&](Worker& w) { return fanout_tabs(w, fo, true); };
+  Partial m = run_workers(c, t, work);
+  Report r = make_report("echo-fanout", c);
+  r.params["path"] = t.sio_path;
+  r.params["receivers"] = o.receivers;
+  put_tabs(r, m, fo, c);
+  if (m.get("connect_failed") > 0) r.fail("sockets failed to connect");
   return r;
 }
 

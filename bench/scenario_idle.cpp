@@ -1,21 +1,10 @@
-// idle: log in users, open authenticated sockets, hold them; connects/s, handshake latency and the
-// server's RSS per connection.
+// idle: log in users, open authenticated sockets, hold them; connects/s, handshake latency, the
+// CPU each connect cost the server and the generator, and the server's RSS per connection.
 #include "scenario_util.hpp"
 #include "scenarios.hpp"
 #include "http_client.hpp"
 
 namespace nb {
-namespace {
-
-class CountingHandler : public SioHandler {
- public:
-  std::uint64_t events = 0;
-  std::uint64_t closed = 0;
-  void on_event(SioClient&, std::string_view, std::string_view) override { ++events; }
-  void on_closed(SioClient&, std::string_view) override { ++closed; }
-};
-
-}  // namespace
 
 Report run_idle(const Common& c, const Target& t, const IdleOptions& o) {
   const unsigned spu = std::max(1u, o.sockets_per_user);
@@ -36,17 +25,7 @@ Report run_idle(const Common& c, const Target& t, const IdleOptions& o) {
     for (std::size_t i = b; i < e; ++i)
       clients.push_back(std::make_shared<SioClient>(w.ioc, w.target, tokens[i / spu - ub], &handler, i,
                                                     static_cast<unsigned>(i)));
-    co_await w.barrier("before");
-    auto t0 = now_ns();
-    auto ok = co_await connect_all(w, clients, p, "handshake");
-    p.set_max("connect_s", seconds_since(t0));
-    p.add("connected", static_cast<double>(ok));
-    co_await sleep_for(o.settle);
-    co_await w.barrier("after");
-    co_await sleep_for(o.hold);
-    co_await w.barrier("held");
-    p.add("events_received", static_cast<double>(handler.events));
-    p.add("closed_by_server", static_cast<double>(handler.closed));
+    co_await connect_and_hold(w, clients, handler, p, o.settle, o.hold);
     co_return p;
   };
   Partial m = run_workers(c, t, work);
@@ -56,31 +35,8 @@ Report run_idle(const Common& c, const Target& t, const IdleOptions& o) {
   r.params["users"] = (o.sockets + spu - 1) / spu;
   r.params["sockets_per_user"] = spu;
   r.params["hold_s"] = o.hold;
-  auto& res = r.results;
-  double connected = m.get("connected");
-  res["connected"] = connected;
-  res["connect_failed"] = m.get("connect_failed");
-  res["connect_s"] = round3(m.get("connect_s"));
-  res["connects_per_s"] = m.get("connect_s") > 0 ? std::round(connected / m.get("connect_s")) : 0.0;
-  res["login_s"] = round3(m.get("login_s"));
-  res["closed_by_server"] = m.get("closed_by_server");
-  res["events_received"] = m.get("events_received");
-  put_latency(res, "handshake", m, "handshake");
-  put_rss(res, m);
-  put_cpu_between(res, m, "after", "held", o.hold);
-  double before = m.get("rss_kb.before"), after = m.get("rss_kb.after"), held = m.get("rss_kb.held");
-  if (before > 0 && after > 0 && connected > 0) {
-    res["rss_per_conn_kb"] = round3((after - before) / connected);
-    if (held > 0) res["rss_per_conn_kb_after_hold"] = round3((held - before) / connected);
-  }
-  if (m.get("connect_failed") > 0) {
-    r.ok = false;
-    r.problems.push_back(std::to_string(static_cast<long>(m.get("connect_failed"))) + " sockets failed to connect");
-  }
-  if (m.get("closed_by_server") > 0) {
-    r.ok = false;
-    r.problems.push_back("the server closed sockets during the hold");
-  }
+  r.results["login_s"] = round3(m.get("login_s"));
+  put_connects(r, m, o.hold);
   return r;
 }
 

@@ -41,6 +41,23 @@ awaitable<std::size_t> connect_all(Worker& w, std::vector<std::shared_ptr<SioCli
   co_return ok;
 }
 
+awaitable<void> connect_and_hold(Worker& w, std::vector<std::shared_ptr<SioClient>>& clients,
+                                 const CountingHandler& handler, Partial& p, double settle,
+                                 double hold) {
+  co_await w.barrier("before");
+  auto t0 = now_ns();
+  auto ok = co_await connect_all(w, clients, p, "handshake");
+  p.set_max("connect_s", seconds_since(t0));
+  p.add("connected", static_cast<double>(ok));
+  co_await w.barrier("connected");
+  co_await sleep_for(settle);
+  co_await w.barrier("after");
+  co_await sleep_for(hold);
+  co_await w.barrier("held");
+  p.add("events_received", static_cast<double>(handler.events));
+  p.add("closed_by_server", static_cast<double>(handler.closed));
+}
+
 namespace {
 template <class F>
 bool with_object(std::string_view json, F&& f) {
@@ -135,17 +152,59 @@ void put_rss(boost::json::object& results, const Partial& p) {
   if (!cpu.empty()) results["server_cpu_s"] = std::move(cpu);
 }
 
+CpuUse cpu_between(const Partial& p, const char* from, const char* to) {
+  CpuUse u;
+  auto a = p.max.find(std::string("cpu_s.") + from);
+  auto b = p.max.find(std::string("cpu_s.") + to);
+  if (a != p.max.end() && b != p.max.end()) u.server_s = b->second - a->second;
+  auto ga = p.sum.find(std::string("gen_cpu_s.") + from);
+  auto gb = p.sum.find(std::string("gen_cpu_s.") + to);
+  if (ga != p.sum.end() && gb != p.sum.end()) u.generator_s = gb->second - ga->second;
+  return u;
+}
+
 void put_cpu_between(boost::json::object& results, const Partial& p, const char* from,
                      const char* to, double wall_s) {
   if (wall_s <= 0) return;
-  auto a = p.max.find(std::string("cpu_s.") + from);
-  auto b = p.max.find(std::string("cpu_s.") + to);
-  if (a != p.max.end() && b != p.max.end())
-    results["server_cpu_cores"] = round3((b->second - a->second) / wall_s);
-  auto ga = p.sum.find(std::string("gen_cpu_s.") + from);
-  auto gb = p.sum.find(std::string("gen_cpu_s.") + to);
-  if (ga != p.sum.end() && gb != p.sum.end())
-    results["generator_cpu_cores"] = round3((gb->second - ga->second) / wall_s);
+  CpuUse u = cpu_between(p, from, to);
+  if (u.server_s >= 0) results["server_cpu_cores"] = round3(u.server_s / wall_s);
+  if (u.generator_s >= 0) results["generator_cpu_cores"] = round3(u.generator_s / wall_s);
+}
+
+void put_connects(Report& r, const Partial& m, double hold) {
+  auto& res = r.results;
+  double connected = m.get("connected");
+  double connect_s = m.get("connect_s");
+  res["connected"] = connected;
+  res["connect_failed"] = m.get("connect_failed");
+  res["connect_s"] = round3(connect_s);
+  res["connects_per_s"] = connect_s > 0 ? std::round(connected / connect_s) : 0.0;
+  res["closed_by_server"] = m.get("closed_by_server");
+  res["events_received"] = m.get("events_received");
+  put_latency(res, "handshake", m, "handshake");
+  put_rss(res, m);
+  put_cpu_between(res, m, "after", "held", hold);
+  // What one connect cost: the two sides share the machine's cores, so their sum per connect
+  // bounds connects/s.
+  CpuUse cpu = cpu_between(m, "before", "connected");
+  if (connected > 0 && connect_s > 0) {
+    if (cpu.server_s >= 0) {
+      res["connect_server_cpu_cores"] = round3(cpu.server_s / connect_s);
+      res["server_cpu_us_per_connect"] = std::round(cpu.server_s / connected * 1e6);
+    }
+    if (cpu.generator_s >= 0) {
+      res["connect_generator_cpu_cores"] = round3(cpu.generator_s / connect_s);
+      res["generator_cpu_us_per_connect"] = std::round(cpu.generator_s / connected * 1e6);
+    }
+  }
+  double before = m.get("rss_kb.before"), after = m.get("rss_kb.after"), held = m.get("rss_kb.held");
+  if (before > 0 && after > 0 && connected > 0) {
+    res["rss_per_conn_kb"] = round3((after - before) / connected);
+    if (held > 0) res["rss_per_conn_kb_after_hold"] = round3((held - before) / connected);
+  }
+  if (m.get("connect_failed") > 0)
+    r.fail(std::to_string(static_cast<long>(m.get("connect_failed"))) + " sockets failed to connect");
+  if (m.get("closed_by_server") > 0) r.fail("the server closed sockets during the hold");
 }
 
 }  // namespace nb

@@ -23,6 +23,24 @@ std::string bench_email(const Common& c, std::string_view role, std::size_t i);
 awaitable<std::size_t> connect_all(Worker& w, std::vector<std::shared_ptr<SioClient>>& clients,
                                    Partial& p, const std::string& hist, unsigned concurrency = 0);
 
+// Counts what held sockets receive: events, and closes by the server.
+class CountingHandler : public SioHandler {
+ public:
+  std::uint64_t events = 0;
+  std::uint64_t closed = 0;
+  void on_event(SioClient&, std::string_view, std::string_view) override { ++events; }
+  void on_closed(SioClient&, std::string_view) override { ++closed; }
+};
+
+// Connects `clients` between the barriers "before" and "connected" (the connect phase alone),
+// waits `settle` s until "after" (the RSS reading), holds them `hold` s until "held".
+awaitable<void> connect_and_hold(Worker& w, std::vector<std::shared_ptr<SioClient>>& clients,
+                                 const CountingHandler& handler, Partial& p, double settle,
+                                 double hold);
+// The results of connect_and_hold: connects/s, handshake latency, the CPU one connect cost the
+// server and the generator, RSS per socket; fails the report on failed or closed sockets.
+void put_connects(Report& r, const Partial& m, double hold);
+
 // The fields of a chat message payload that the scenarios use.
 struct MessageView {
   std::string text;        // "message"
@@ -49,6 +67,13 @@ Report make_report(const char* scenario, const Common& c);
 // Server readings at the barriers when present: results.server_rss_kb.{barrier} and
 // results.server_cpu_s.{barrier} (CPU seconds used since it started).
 void put_rss(boost::json::object& results, const Partial& p);
+// CPU seconds used between two barriers by the server (with --server-pid) and by the generator
+// processes together; -1 where not read.
+struct CpuUse {
+  double server_s = -1;
+  double generator_s = -1;
+};
+CpuUse cpu_between(const Partial& p, const char* from, const char* to);
 // Server CPU cores used between two barriers: (cpu_s.to - cpu_s.from) / wall seconds; and the
 // generator processes' own (generator_cpu_cores).
 void put_cpu_between(boost::json::object& results, const Partial& p, const char* from,

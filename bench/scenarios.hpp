@@ -48,10 +48,15 @@ struct RestOptions {
 };
 
 struct EchoOptions {
-  std::string path = "/";  // WebSocket path on the echo server
-  unsigned sockets = 50;
-  unsigned window = 10;    // frames in flight per socket
+  std::string mode = "roundtrip";  // roundtrip | connect | fanout
+  std::string path = "/";  // WebSocket path on the echo server (fanout: /group/<run id>)
+  unsigned sockets = 0;    // roundtrip (default 50), connect (default 5000)
+  unsigned window = 10;    // roundtrip: frames in flight per socket; fanout: messages in flight
+  unsigned receivers = 100;  // fanout: sockets that get every message
   unsigned size = 32;
+  double hold = 3;           // connect: seconds to hold the sockets open
+  double settle = 1;         // connect: seconds after the last connect before the "after" RSS reading
+  double cycle_timeout = 5;  // fanout: seconds for one message to reach every receiver
 };
 
 Report run_idle(const Common& c, const Target& t, const IdleOptions& o);
@@ -59,7 +64,12 @@ Report run_pairs(const Common& c, const Target& t, const PairsOptions& o);
 Report run_fanout(const Common& c, const Target& t, const FanoutOptions& o);
 Report run_presence(const Common& c, const Target& t, const PresenceOptions& o);
 Report run_rest(const Common& c, const Target& t, const RestOptions& o);
-// Raw WebSocket echo server (no chat API): the ceiling of the WebSocket layer on this machine.
+// Raw WebSocket server (natter-echo; no chat API): the ceilings of the WebSocket layer on this
+// machine. roundtrip: S sockets echo W frames in flight each (beside pairs). connect: `idle`
+// without login or Socket.IO, a connect proven by one echoed frame. fanout: `fanout --mode tabs`
+// on a /group/ path, one sender and K receivers.
 Report run_echo(const Common& c, const Target& t, const EchoOptions& o);
+Report run_echo_connect(const Common& c, const Target& t, const EchoOptions& o);
+Report run_echo_fanout(const Common& c, const Target& t, const EchoOptions& o);
 
 }  // namespace nb

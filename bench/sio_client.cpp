@@ -34,6 +34,7 @@ struct SioClient::Impl : std::enable_shared_from_this<Impl> {
   bool open = false;
   bool closed_reported = false;
   bool raw = false;
+  std::string probe;  // raw: sent after the upgrade; connect completes when it is echoed
   std::uint64_t frames_in = 0;
   std::uint64_t frames_out = 0;
 
@@ -128,13 +129,13 @@ struct SioClient::Impl : std::enable_shared_from_this<Impl> {
     }
     ws.text(true);
     open = true;
-    if (raw) {
+    if (raw && probe.empty()) {
       r.ok = true;
       r.connected_ns = now_ns();
       co_return r;
     }
-    // Engine.IO open, then Socket.IO CONNECT with the token, until the ack. The whole phase is
-    // bounded by a timer that closes the socket.
+    // Raw: the probe's echo; otherwise Engine.IO open, then Socket.IO CONNECT with the token,
+    // until the ack. The whole phase is bounded by a timer that closes the socket.
     asio::steady_timer guard(ws.get_executor());
     guard.expires_after(std::chrono::nanoseconds(static_cast<std::int64_t>(timeout_s * 1e9)));
     bool timed_out = false;
@@ -144,15 +145,27 @@ struct SioClient::Impl : std::enable_shared_from_this<Impl> {
       boost::system::error_code ignored;
       beast::get_lowest_layer(self->ws).socket().close(ignored);
     });
+    if (raw) send(probe);
     for (;;) {
       std::size_t n;
       std::tie(ec, n) = co_await ws.async_read(rbuf, base::as_result);
       if (ec) {
-        r.error = timed_out ? "socket.io handshake timeout" : "read: " + ec.message();
+        r.error = timed_out ? "handshake timeout" : "read: " + ec.message();
         open = false;
         break;
       }
       std::string_view text(static_cast<const char*>(rbuf.cdata().data()), rbuf.size());
+      if (raw) {
+        ++frames_in;
+        if (text == probe) {
+          r.ok = true;
+          r.connected_ns = now_ns();
+        } else {
+          r.error = "the probe came back changed";
+        }
+        rbuf.consume(rbuf.size());
+        break;
+      }
       sio::Frame f = on_frame(text);
       if (f.kind == sio::Kind::eio_open) {
         std::string auth = R"({"token":")" + token + R"("})";
@@ -230,7 +243,10 @@ SioClient::~SioClient() {
 
 awaitable<ConnectResult> SioClient::connect(double timeout_s) { return impl_->connect(timeout_s); }
 
-void SioClient::set_raw(bool raw) { impl_->raw = raw; }
+void SioClient::set_raw(bool raw, std::string probe) {
+  impl_->raw = raw;
+  impl_->probe = std::move(probe);
+}
 
 void SioClient::start_reading() {
   asio::co_spawn(impl_->ws.get_executor(), impl_->read_loop(), asio::detached);

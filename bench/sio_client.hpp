@@ -48,9 +48,11 @@ class SioClient {
   // Opens the connection; completes after the Socket.IO CONNECT ack (or failure / timeout_s).
   awaitable<ConnectResult> connect(double timeout_s = 30);
   // Raw WebSocket mode (set before connect): no Engine.IO/Socket.IO; the URL path is
-  // Target::sio_path as is; connect completes after the upgrade; every text frame goes to
-  // on_event with an empty name; send_text() sends frames as they are.
-  void set_raw(bool raw);
+  // Target::sio_path as is; connect completes after the upgrade, or with a `probe`, once that
+  // text frame was sent and came back unchanged (the connection proven usable by an echo
+  // server); every text frame goes to on_event with an empty name; send_text() sends frames as
+  // they are.
+  void set_raw(bool raw, std::string probe = {});
   // Starts the read loop (after a successful connect).
   void start_reading();
   // Queues 42["event",data] (data: serialised JSON, or empty for no argument).
