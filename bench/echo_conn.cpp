@@ -10,6 +10,15 @@ namespace {
 constexpr std::size_t kInlinePayload = 1024;
 }  // namespace
 
+SharedFrame make_frame(ws::Opcode op, std::string_view payload) {
+  return std::make_shared<const std::string>(ws::encode_frame(op, payload));
+}
+
+void EchoConn::queue_raw(std::string_view bytes) {
+  out_.append(bytes);
+  queued_ += bytes.size();
+}
+
 bool EchoConn::feed(char* data, std::size_t n) {
   if (stopped_) return false;
   bool go = reader_.feed(data, n, [this](ws::Event&& ev) { return on_event(ev); });
@@ -19,9 +28,15 @@ bool EchoConn::feed(char* data, std::size_t n) {
 
 bool EchoConn::on_event(ws::Event& ev) {
   switch (ev.kind) {
-    case ws::Event::message:
-      if (!closing_) queue(ev.binary ? ws::Opcode::binary : ws::Opcode::text, std::move(ev.data));
+    case ws::Event::message: {
+      if (closing_) return true;
+      auto op = ev.binary ? ws::Opcode::binary : ws::Opcode::text;
+      if (relay_)
+        relayed_.push_back(make_frame(op, ev.data));
+      else
+        queue(op, std::move(ev.data));
       return true;
+    }
     case ws::Event::ping:
       if (!closing_) queue(ws::Opcode::pong, std::move(ev.data));
       return true;
@@ -46,6 +61,12 @@ void EchoConn::close(std::uint16_t code) {
   closing_ = true;
 }
 
+void EchoConn::send(SharedFrame frame) {
+  if (closing_) return;
+  queued_ += frame->size();
+  refs_.push_back(Ref{out_.size(), std::move(frame)});
+}
+
 void EchoConn::queue(ws::Opcode op, std::string&& payload) {
   unsigned char h[ws::kMaxHeader];
   std::size_t hn = ws::encode_header(h, op, payload.size());
@@ -54,21 +75,21 @@ void EchoConn::queue(ws::Opcode op, std::string&& payload) {
   if (payload.size() <= kInlinePayload)
     out_.append(payload);
   else
-    large_.push_back(Large{out_.size(), std::move(payload)});
+    refs_.push_back(Ref{out_.size(), std::make_shared<const std::string>(std::move(payload))});
 }
 
 bool EchoConn::take_output(std::vector<boost::asio::const_buffer>& bufs) {
   bufs.clear();
   if (writing_ || queued_ == 0) return false;
   wout_.swap(out_);
-  wlarge_.swap(large_);
+  wrefs_.swap(refs_);
   inflight_ = queued_;
   queued_ = 0;
   std::size_t from = 0;
-  for (auto& l : wlarge_) {
-    if (l.at > from) bufs.emplace_back(wout_.data() + from, l.at - from);
-    bufs.emplace_back(l.data.data(), l.data.size());
-    from = l.at;
+  for (auto& r : wrefs_) {
+    if (r.at > from) bufs.emplace_back(wout_.data() + from, r.at - from);
+    bufs.emplace_back(r.data->data(), r.data->size());
+    from = r.at;
   }
   if (wout_.size() > from) bufs.emplace_back(wout_.data() + from, wout_.size() - from);
   close_in_flight_ = closing_;  // the close frame, once queued, is the last frame
@@ -85,7 +106,7 @@ void EchoConn::written() {
     std::string().swap(wout_);
   else
     wout_.clear();
-  wlarge_.clear();
+  wrefs_.clear();
   if (close_in_flight_) close_written_ = true;
 }
 

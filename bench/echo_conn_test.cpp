@@ -123,5 +123,57 @@ TEST(EchoConn, ServerCloseIsTheLastFrameAndStopsEchoing) {
   EXPECT_EQ(drain(c), "");
 }
 
+TEST(EchoConn, RawBytesGoOutBeforeTheEchoOfEarlyFrames) {
+  EchoConn c(1 << 20);
+  const std::string response = "HTTP/1.1 101 Switching Protocols\r\n\r\n";
+  c.queue_raw(response);
+  EXPECT_TRUE(feed(c, masked(0x81, "early")));
+  EXPECT_EQ(c.pending_bytes(), response.size() + 2 + 5);
+  EXPECT_EQ(drain(c), response + plain(ws::Opcode::text, "early"));
+}
+
+TEST(EchoConn, RelayModeHandsMessagesOverAsFramesInsteadOfEchoingThem) {
+  EchoConn c(1 << 20, true);
+  std::string bin("\x00\x01\xff", 3);
+  EXPECT_TRUE(feed(c, masked(0x81, "to the group") + masked(0x89, "p") + masked(0x82, bin), 5));
+  ASSERT_EQ(c.relayed().size(), 2u);
+  EXPECT_EQ(*c.relayed()[0], plain(ws::Opcode::text, "to the group"));
+  EXPECT_EQ(*c.relayed()[1], plain(ws::Opcode::binary, bin));
+  EXPECT_EQ(drain(c), plain(ws::Opcode::pong, "p"));  // control frames are still answered
+  c.relayed().clear();
+  c.close(kCloseGoingAway);
+  EXPECT_TRUE(feed(c, masked(0x81, "after our close")));
+  EXPECT_TRUE(c.relayed().empty());
+}
+
+TEST(EchoConn, SharedFrameIsWrittenFromItsOwnBytesBetweenTheOthers) {
+  SharedFrame f = make_frame(ws::Opcode::text, std::string(200, 's'));
+  EchoConn c(1 << 20);
+  EXPECT_TRUE(feed(c, masked(0x81, "a")));
+  c.send(f);
+  c.send(f);
+  EXPECT_TRUE(feed(c, masked(0x81, "b")));
+  EXPECT_EQ(f.use_count(), 3);  // queued by reference
+  std::vector<boost::asio::const_buffer> bufs;
+  ASSERT_TRUE(c.take_output(bufs));
+  ASSERT_EQ(bufs.size(), 4u);  // [echo a], f, f, [echo b]
+  EXPECT_EQ(bufs[1].data(), f->data());
+  EXPECT_EQ(bufs[2].data(), f->data());
+  EXPECT_EQ(c.pending_bytes(), 3 + 2 * f->size() + 3);
+  std::string out;
+  for (auto& b : bufs) out.append(static_cast<const char*>(b.data()), b.size());
+  EXPECT_EQ(out, plain(ws::Opcode::text, "a") + *f + *f + plain(ws::Opcode::text, "b"));
+  c.written();
+  EXPECT_EQ(f.use_count(), 1);  // released once written
+}
+
+TEST(EchoConn, NoSharedFramesAfterTheCloseFrame) {
+  EchoConn c(1 << 20);
+  c.close(kCloseGoingAway);
+  c.send(make_frame(ws::Opcode::text, "late"));
+  EXPECT_EQ(drain(c), plain(ws::Opcode::close, "\x03\xe9"));
+  EXPECT_TRUE(c.done());
+}
+
 }  // namespace
 }  // namespace natter_echo
