@@ -4,6 +4,10 @@
   bench/plot.py --summary bench/results/X.jsonl      # markdown table with natter/peer ratios
   bench/plot.py bench/results/X.jsonl [--out docs]   # PNG charts (needs Debian's python3-matplotlib)
 
+The natter-echo ceilings (`natter-bench echo --mode connect|fanout`) share the rows of the
+scenarios they bound (idle, fanout-tabs): the summary shows them in the echo server's column, with
+a natter/ceiling ratio.
+
 Charts: throughput against latency (p50 and p99) for the message scenarios, one point per run
 (a line per server when a run swept the window), and REST requests/s per endpoint.
 """
@@ -17,6 +21,8 @@ METRICS = [
     ("idle", "connects_per_s", "connects/s", True),
     ("idle", "handshake.p99_ms", "handshake p99 ms", False),
     ("idle", "rss_per_conn_kb", "server RSS KB/socket", False),
+    ("idle", "server_cpu_us_per_connect", "server CPU µs per connect", False),
+    ("idle", "generator_cpu_us_per_connect", "generator CPU µs per connect", False),
     ("pairs", "msgs_per_s", "1:1 msgs/s", True),
     ("pairs", "latency.p50_ms", "1:1 latency p50 ms", False),
     ("pairs", "latency.p99_ms", "1:1 latency p99 ms", False),
@@ -25,6 +31,8 @@ METRICS = [
     ("fanout-tabs", "deliveries_per_s", "tab deliveries/s", True),
     ("fanout-tabs", "latency.p99_ms", "tab latency p99 ms", False),
     ("fanout-tabs", "deliveries_per_s_per_core", "tab deliveries per server core-second", True),
+    ("fanout-tabs", "server_cpu_cores", "tabs server cores used", None),
+    ("fanout-tabs", "generator_cpu_cores", "tabs generator cores used", None),
     ("fanout-presence", "deliveries_per_s", "presence deliveries/s", True),
     ("fanout-presence", "online.p99_ms", "user_online p99 ms", False),
     ("fanout-presence", "deliveries_per_s_per_core", "presence deliveries per server core-second", True),
@@ -46,6 +54,13 @@ METRICS = [
     ("echo", "msgs_per_s", "raw WS echo round trips/s", True),
     ("echo", "latency.p99_ms", "raw WS echo p99 ms", False),
 ]
+
+# Ceiling scenario → the scenario whose rows it shares.
+CEILING_OF = {"echo-connect": "idle", "echo-fanout": "fanout-tabs"}
+
+
+def row_scenario(r):
+    return CEILING_OF.get(r["scenario"], r["scenario"])
 
 
 def load(paths):
@@ -92,8 +107,9 @@ def get(o, path):
 
 def variant(r):
     p = r.get("params", {})
-    if r["scenario"] in ("pairs", "fanout-tabs", "echo") and "window" in p:
-        return f"W={p['window']}"
+    if r["scenario"] in ("pairs", "fanout-tabs", "echo-fanout", "echo") and "window" in p:
+        procs = p.get("procs", 1)
+        return f"W={p['window']}" + (f" P={procs}" if procs > 1 else "")
     return ""
 
 
@@ -105,14 +121,21 @@ def fmt(v):
     return f"{int(round(v)):,}"
 
 
+def ratio(a, b):
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b:
+        return f"{a / b:.2f}×"
+    return "–"
+
+
 def summary(rows, meta, base="natter", other="peer"):
     servers = []
     for r in rows:
         if r["server"] not in servers:
             servers.append(r["server"])
+    ceiling = next((r["server"] for r in rows if r["scenario"] in CEILING_OF), None)
     by = {}
     for r in rows:
-        by[(r["scenario"], variant(r), r["server"])] = r
+        by[(row_scenario(r), variant(r), r["server"])] = r
     variants = {}
     for (sc, var, _s) in by:
         variants.setdefault(sc, [])
@@ -124,19 +147,21 @@ def summary(rows, meta, base="natter", other="peer"):
                    f"load before the run {meta.get('loadavg')}; databases on {meta.get('data_fs', '?')}; "
                    f"commit {meta.get('commit')}\n")
     head = "| scenario | metric | " + " | ".join(servers) + f" | {base}/{other} |"
+    if ceiling:
+        head += f" {base}/{ceiling} |"
     out.append(head)
-    out.append("|" + "---|" * (3 + len(servers)))
+    out.append("|" + "---|" * (3 + len(servers) + (1 if ceiling else 0)))
     for sc, path, label, higher in METRICS:
         for var in variants.get(sc, []):
             vals = {s: get(by[(sc, var, s)]["results"], path) if (sc, var, s) in by else None for s in servers}
             if all(v is None for v in vals.values()):
                 continue
-            ratio = "–"
-            a, b = vals.get(base), vals.get(other)
-            if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b:
-                ratio = f"{a / b:.2f}×"
             name = f"{sc} {var}".strip()
-            out.append(f"| {name} | {label} | " + " | ".join(fmt(vals[s]) for s in servers) + f" | {ratio} |")
+            line = f"| {name} | {label} | " + " | ".join(fmt(vals[s]) for s in servers)
+            line += f" | {ratio(vals.get(base), vals.get(other))} |"
+            if ceiling:
+                line += f" {ratio(vals.get(base), vals.get(ceiling))} |"
+            out.append(line)
     bad = [f"{r['scenario']}@{r['server']}: {'; '.join(r.get('problems', []))}" for r in rows if not r.get("ok", True)]
     if bad:
         out.append("\nChecks that failed: " + " | ".join(bad))
@@ -156,12 +181,12 @@ def charts(rows, outdir, stem):
               ("fanout-tabs", "deliveries_per_s", "latency", "one user, many tabs", "deliveries/s"),
               ("fanout-presence", "deliveries_per_s", "online", "global presence fan-out", "deliveries/s"),
               ("echo", "msgs_per_s", "latency", "raw WebSocket echo", "round trips/s")]
-    panels = [p for p in panels if any(r["scenario"] == p[0] for r in rows)]
+    panels = [p for p in panels if any(row_scenario(r) == p[0] for r in rows)]
     if panels:
         fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
         for ax, (sc, xkey, lkey, title, xlabel) in zip(axes[0], panels):
             for s in servers:
-                runs = sorted((r for r in rows if r["scenario"] == sc and r["server"] == s
+                runs = sorted((r for r in rows if row_scenario(r) == sc and r["server"] == s
                                and get(r["results"], xkey) is not None),
                               key=lambda r: (get(r, "params.window") or 0, get(r["results"], xkey)))
                 if not runs:

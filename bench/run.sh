@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: natter, the Node peer (shared/bench/peer-node) and, when one is built, a
-# raw WebSocket echo server, all driven by the same generator (natter-bench) in one run.
+# raw WebSocket echo server, all driven by the same generator (natter-bench) in one run. With
+# natter-echo the echo step also measures the ceilings beside idle and tabs: raw WebSocket connects
+# (echo --mode connect, IDLE_SOCKETS) and group fan-out (echo --mode fanout, TABS receivers, WINDOW).
 #
 #   bench/run.sh                  # every scenario, every server
 #   QUICK=1 bench/run.sh          # short runs (2 s) and small sizes, for a smoke test
@@ -23,7 +25,8 @@
 #   the throughput/latency curve) WINDOW (10: tabs, echo) TABS (100) FAN_SOCKETS (2000)
 #   FAN_SPU (20) PRES_USERS (1000) REST_CLIENTS (32) ECHO_SOCKETS (50)
 # Output: bench/results/<timestamp>.jsonl (one JSON line per scenario and server, first line = machine),
-# the tables on stderr, and natter/peer ratios at the end (bench/plot.py --summary).
+# the tables on stderr, and natter/peer ratios at the end, natter/natter-echo for idle and tabs
+# (bench/plot.py --summary).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -231,6 +234,11 @@ for sc in $SCENARIOS; do
   if [ "$sc" = echo ]; then
     if [ -n "$ECHO_CMD" ]; then
       run_one "$ECHO_NAME" echo echo --sockets "$ECHO_SOCKETS" --window "$WINDOW" "${common[@]}"
+      run_one "$ECHO_NAME" echo echo --mode connect --sockets "$IDLE_SOCKETS" --hold 3
+      # Groups (/group/<name>) are natter-echo's; other echo servers would only echo.
+      if [[ "$ECHO_CMD" == *natter-echo* ]]; then
+        run_one "$ECHO_NAME" echo echo --mode fanout --receivers "$TABS" --window "$WINDOW" "${common[@]}"
+      fi
     else
       log "no echo server built (set ECHO_CMD): skipping echo"
     fi
