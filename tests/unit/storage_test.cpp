@@ -255,6 +255,20 @@ INSERT INTO messages (id, conversation_id, sender_email, sender_name, body, type
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->conversation.id, conv);
   EXPECT_EQ(bodies(*s->list_messages(conv, 0, 10)), (std::vector<std::string>{"old", "new"}));
+  // Unread counts survive the migration and keep counting; the list is ordered by activity.
+  auto other = append(*s, message("cat@x.io", "ann@x.io", "newest", 3000));
+  ASSERT_TRUE(other.ok());
+  auto list = s->list_conversations("ann@x.io");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].conversation.id, other->conversation.id);
+  EXPECT_EQ((*list)[0].unread_count, 1);
+  EXPECT_EQ((*list)[1].conversation.id, conv);
+  EXPECT_EQ((*list)[1].unread_count, 1);  // "new" from bob; ann's migrated 0 kept
+  auto bobs = s->list_conversations("bob@x.io");
+  ASSERT_TRUE(bobs.ok());
+  ASSERT_EQ(bobs->size(), 1u);
+  EXPECT_EQ((*bobs)[0].unread_count, 1);  // migrated 1, bob sent "new" himself
   s.reset();
   storage::sqlite::Connection db(o.path, SQLITE_OPEN_READWRITE);
   EXPECT_EQ(db.scalar_int("PRAGMA user_version"), storage::SqliteStore::schema_version());

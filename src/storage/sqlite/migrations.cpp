@@ -8,7 +8,7 @@ namespace storage::sqlite {
 namespace {
 
 // Append new steps at the end; never edit a step that has shipped.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: initial schema.
     R"sql(
 CREATE TABLE users (
@@ -78,6 +78,17 @@ INSERT INTO messages_v2 (seq, id, conversation_id, sender_email, sender_name, bo
 DROP TABLE messages;
 ALTER TABLE messages_v2 RENAME TO messages;
 CREATE INDEX messages_by_conversation ON messages (conversation_id, seq);
+)sql",
+    // 3: a user's conversations are sorted by activity (last_message_time, else created_at) when
+    // listed (a user has tens of conversations, not millions) instead of being kept in order by an
+    // index over a copy of the activity time in every participant row: a message no longer
+    // rewrites the sender's participant row nor moves two index entries; only the recipient's
+    // unread count changes.
+    R"sql(
+DROP INDEX participants_by_user_activity;
+ALTER TABLE participants DROP COLUMN last_activity;
+ALTER TABLE conversations DROP COLUMN last_activity;
+CREATE INDEX participants_by_user ON participants (email);
 )sql",
 };
 

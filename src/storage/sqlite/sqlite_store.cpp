@@ -74,20 +74,20 @@ constexpr std::string_view kConversationByPair =
     "SELECT id, created_at FROM conversations WHERE pair_key = ?1";
 
 constexpr std::string_view kInsertConversation = R"sql(
-INSERT INTO conversations (id, pair_key, created_at, last_activity) VALUES (?1, ?2, ?3, ?3))sql";
+INSERT INTO conversations (id, pair_key, created_at) VALUES (?1, ?2, ?3))sql";
 
 constexpr std::string_view kInsertParticipant = R"sql(
-INSERT INTO participants (conversation_id, email, unread_count, last_activity)
-VALUES (?1, ?2, 0, ?3))sql";
+INSERT INTO participants (conversation_id, email, unread_count) VALUES (?1, ?2, 0))sql";
 
-// Walks participants_by_user_activity for ?1 in order; no sort step. The participants come from
-// pair_key (the sorted emails joined by '\n'), not from a correlated subquery per row.
+// The user's rows from participants_by_user, each joined to its conversation by primary key;
+// list_conversations sorts them (SQLite's sorter costs more than std::sort of a user's few
+// conversations). The participants come from pair_key (the sorted emails joined by '\n'), not
+// from a correlated subquery per row.
 constexpr std::string_view kListConversations = R"sql(
 SELECT c.id, c.created_at, c.last_message, c.last_message_time, c.last_message_sender,
        me.unread_count, c.pair_key
 FROM participants me JOIN conversations c ON c.id = me.conversation_id
-WHERE me.email = ?1
-ORDER BY me.last_activity DESC, me.conversation_id DESC)sql";
+WHERE me.email = ?1)sql";
 
 constexpr std::string_view kContacts = R"sql(
 SELECT DISTINCT p.email
@@ -110,14 +110,12 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
 
 constexpr std::string_view kSetLastMessage = R"sql(
 UPDATE conversations
-SET last_message = ?2, last_message_time = ?3, last_message_sender = ?4, last_activity = ?3
+SET last_message = ?2, last_message_time = ?3, last_message_sender = ?4
 WHERE id = ?1)sql";
 
-// One participant row, by its full primary key: a single-row update. (One UPDATE over the whole
-// conversation changes indexed columns of several WITHOUT ROWID rows, which makes SQLite collect
-// the keys in a temporary b-tree first: a quarter of the cost of a send.)
-constexpr std::string_view kBumpParticipant = R"sql(
-UPDATE participants SET last_activity = ?3, unread_count = unread_count + ?4
+// The recipient's row, by its full primary key; no indexed column changes.
+constexpr std::string_view kCountUnread = R"sql(
+UPDATE participants SET unread_count = unread_count + 1
 WHERE conversation_id = ?1 AND email = ?2)sql";
 
 constexpr std::string_view kMarkRead = R"sql(
@@ -323,7 +321,7 @@ const Writer::Conv& create_conversation(Writer& w, const std::string& pair_key,
   Writer::Conv c{id, id.hex(), now};
   w.db.query(kInsertConversation).bind(1, c.hex).bind(2, pair_key).bind(3, now).run();
   for (const auto* email : {&lo, &hi}) {
-    w.db.query(kInsertParticipant).bind(1, c.hex).bind(2, *email).bind(3, now).run();
+    w.db.query(kInsertParticipant).bind(1, c.hex).bind(2, *email).run();
   }
   return w.remember_conversation(pair_key, std::move(c));
 }
@@ -405,16 +403,8 @@ Result<chat::AppendResult> do_append_message(Writer& w, chat::NewMessage& in) {
       .bind(3, in.timestamp)
       .bind_ref(4, in.sender_email)
       .run();
-  // A direct conversation's participants are the pair: the sender, and the recipient who gets one
-  // more unread message.
-  for (const auto* p : {&in.sender_email, &in.recipient_email}) {
-    db.query(kBumpParticipant)
-        .bind_ref(1, conv->hex)
-        .bind_ref(2, *p)
-        .bind(3, in.timestamp)
-        .bind(4, p == &in.recipient_email ? 1 : 0)
-        .run();
-  }
+  // A direct conversation's participants are the pair; the recipient has one more unread message.
+  db.query(kCountUnread).bind_ref(1, conv->hex).bind_ref(2, in.recipient_email).run();
 
   chat::Message m{in.id,   conv->id,     in.sender_email, in.sender_name,
                   in.body, in.timestamp, in.type,         in.reply_to,
@@ -784,6 +774,14 @@ Result<std::vector<chat::ConversationSummary>> SqliteStore::list_conversations(
       std::sort(s.conversation.participants.begin(), s.conversation.participants.end());
       out.push_back(std::move(s));
     }
+    // Newest activity first (the last message, else the creation), then the newer id.
+    auto activity = [](const chat::ConversationSummary& s) {
+      return s.last_message_time.value_or(s.conversation.created_at);
+    };
+    std::sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
+      const auto ta = activity(a), tb = activity(b);
+      return ta != tb ? ta > tb : a.conversation.id > b.conversation.id;
+    });
     return out;
   });
 }
