@@ -87,11 +87,8 @@ std::vector<SocketPtr> InMemoryAdapter::select(const BroadcastTarget& t) const {
       if (!skip.contains(e.socket.get())) out.push_back(e.socket);
     return out;
   }
-  bool dedup = t.rooms.size() > 1;
-  std::unordered_set<const Socket*> seen;
   auto add = [&](const Socket* p, const SocketPtr& s) {
-    if (skip.contains(p)) return;
-    if (dedup && !seen.insert(p).second) return;
+    if (!skip.empty() && skip.contains(p)) return;
     out.push_back(s);
   };
   for (auto& room : t.rooms) {
@@ -100,6 +97,12 @@ std::vector<SocketPtr> InMemoryAdapter::select(const BroadcastTarget& t) const {
       for (auto& [ptr, s] : r->second) add(ptr, s);
     }
     if (auto s = by_id_.find(room); s != by_id_.end()) add(s->second.socket.get(), s->second.socket);
+  }
+  // A socket in several of the rooms is served once: sort by address and drop repeats (no
+  // per-socket set node, as a hash set would allocate).
+  if (t.rooms.size() > 1) {
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
   }
   return out;
 }

@@ -65,26 +65,35 @@ void Socket::send_encoded_to(std::vector<SocketPtr> targets,
   // Sockets on strands (or other executors) get one dispatch each, which keeps the order of
   // frames for the caller's own socket. Sockets on single-threaded contexts (base::IoPool) are
   // grouped: one hand-off per context, inline for the caller's context.
+  auto context_of = [](const SocketPtr& s) { return s->executor().target<ContextExecutor>(); };
+  auto hand_off = [&frames](const ContextExecutor& ex, std::vector<SocketPtr> group) {
+    asio::dispatch(ex, [group = std::move(group), frames]() {
+      for (auto& s : group) s->send_encoded(frames);
+    });
+  };
+  if (targets.empty()) return;
+  // Most broadcasts reach sockets of one context (one thread, or one user's sockets): hand the
+  // vector over as it is.
+  if (const auto* first = context_of(targets.front());
+      first && std::all_of(targets.begin() + 1, targets.end(), [&](const SocketPtr& s) {
+        const auto* ex = context_of(s);
+        return ex && *ex == *first;
+      })) {
+    hand_off(*first, std::move(targets));
+    return;
+  }
   std::vector<std::pair<ContextExecutor, std::vector<SocketPtr>>> groups;
   for (auto& s : targets) {
-    const auto* ex = s->executor().target<ContextExecutor>();
+    const auto* ex = context_of(s);
     if (!ex) {
       s->send_encoded(frames);
       continue;
     }
     auto g = std::find_if(groups.begin(), groups.end(), [&](auto& p) { return p.first == *ex; });
-    if (g == groups.end()) {
-      groups.emplace_back(*ex, std::vector<SocketPtr>());
-      g = groups.end() - 1;
-      g->second.reserve(targets.size());
-    }
+    if (g == groups.end()) g = groups.emplace(groups.end(), *ex, std::vector<SocketPtr>());
     g->second.push_back(std::move(s));
   }
-  for (auto& [ex, group] : groups) {
-    asio::dispatch(ex, [group = std::move(group), frames]() {
-      for (auto& s : group) s->send_encoded(frames);
-    });
-  }
+  for (auto& [ex, group] : groups) hand_off(ex, std::move(group));
 }
 
 void Socket::emit(std::string_view event, const Payload& args) {
