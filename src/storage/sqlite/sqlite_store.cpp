@@ -774,15 +774,26 @@ Result<std::vector<chat::ConversationSummary>> SqliteStore::list_conversations(
       std::sort(s.conversation.participants.begin(), s.conversation.participants.end());
       out.push_back(std::move(s));
     }
-    // Newest activity first (the last message, else the creation), then the newer id.
-    auto activity = [](const chat::ConversationSummary& s) {
-      return s.last_message_time.value_or(s.conversation.created_at);
+    // Newest activity first (the last message, else the creation), then the newer id. The keys
+    // are sorted, then the summaries moved once into that order (sorting the summaries themselves
+    // moves their strings and vectors at every step).
+    struct Key {
+      chat::UnixMillis activity;
+      base::ObjectId id;
+      std::size_t index;
     };
-    std::sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
-      const auto ta = activity(a), tb = activity(b);
-      return ta != tb ? ta > tb : a.conversation.id > b.conversation.id;
+    std::vector<Key> keys;
+    keys.reserve(out.size());
+    for (std::size_t i = 0; i < out.size(); ++i)
+      keys.push_back({out[i].last_message_time.value_or(out[i].conversation.created_at),
+                      out[i].conversation.id, i});
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+      return a.activity != b.activity ? a.activity > b.activity : a.id > b.id;
     });
-    return out;
+    std::vector<chat::ConversationSummary> sorted;
+    sorted.reserve(out.size());
+    for (const auto& k : keys) sorted.push_back(std::move(out[k.index]));
+    return sorted;
   });
 }
 
