@@ -150,5 +150,25 @@ TEST(Message, ParsesNewMessagePayload) {
   EXPECT_EQ(parse_email(R"({"email":"p@example.com"})").value_or(""), "p@example.com");
 }
 
+TEST(Message, FallsBackToTheFullParserForEscapesSpacesAndDecoys) {
+  // Escapes in the value.
+  auto esc = parse_message(R"({"sender_email":"a@x.io","message":"say \"hi\" \u0041"})");
+  ASSERT_TRUE(esc);
+  EXPECT_EQ(esc->text, "say \"hi\" A");
+  // A decoy key inside another string value, then the real member.
+  auto decoy = parse_message(
+      R"({"sender_name":"x\",\"message\":\"fake","sender_email":"a@x.io","message":"1:2:3"})");
+  ASSERT_TRUE(decoy);
+  EXPECT_EQ(decoy->text, "1:2:3");
+  // Whitespace between tokens (not what servers send, still JSON).
+  auto spaced = parse_message(R"({ "sender_email" : "a@x.io", "message" : "1:2:3" })");
+  ASSERT_TRUE(spaced);
+  EXPECT_EQ(spaced->text, "1:2:3");
+  EXPECT_EQ(spaced->sender, "a@x.io");
+  // No message member, or not an object.
+  EXPECT_FALSE(parse_message(R"({"sender_email":"a@x.io","message_type":"text"})"));
+  EXPECT_FALSE(parse_message(R"(["message","x"])"));
+}
+
 }  // namespace
 }  // namespace nb
