@@ -1,6 +1,6 @@
 #pragma once
-// A Socket.IO v5 client over an Engine.IO v4 WebSocket (no long-polling), on a Beast websocket
-// stream. All members are used from the io_context's single thread.
+// A Socket.IO v5 client over an Engine.IO v4 WebSocket (no long-polling), RFC 6455 written
+// directly on the TCP socket. All members are used from the io_context's single thread.
 //
 //   auto c = std::make_shared<SioClient>(ioc, target, token, &handler, tag);
 //   ConnectResult r = co_await c->connect();   // TCP → WS upgrade → EIO open → SIO CONNECT ack
