@@ -100,6 +100,15 @@ void Session::send(std::vector<Frame> frames) {
   });
 }
 
+void Session::send_here(const std::vector<Frame>& frames) {
+  if (phase_ != Phase::open) return;
+  for (const auto& f : frames) {
+    queued_bytes_ += f.size();
+    queue_.push_back(f);
+  }
+  enqueue(Frame());  // bound check + flush
+}
+
 void Session::close() { close(CloseReason::forced_close); }
 
 void Session::close(CloseReason reason) {

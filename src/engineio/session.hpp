@@ -54,6 +54,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // the session closed are dropped. A batch is queued atomically (no other frames in between).
   void send(Frame frame);
   void send(std::vector<Frame> frames);
+  // The same, from a handler already running on the strand (no dispatch, no closure): for
+  // broadcasts handed to this session's thread.
+  void send_here(const std::vector<Frame>& frames);
   // Flushes queued frames, then closes the transport; on_close(forced_close). Thread-safe.
   void close();
   void close(CloseReason reason);

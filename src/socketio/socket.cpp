@@ -59,6 +59,11 @@ void Socket::send_encoded(const std::vector<engineio::Frame>& frames) {
     session_->send(frames);
 }
 
+void Socket::send_encoded_here(const std::vector<engineio::Frame>& frames) {
+  if (!connected()) return;
+  session_->send_here(frames);
+}
+
 void Socket::send_encoded_to(std::vector<SocketPtr> targets,
                              const std::vector<engineio::Frame>& frames) {
   using ContextExecutor = asio::io_context::executor_type;
@@ -67,8 +72,9 @@ void Socket::send_encoded_to(std::vector<SocketPtr> targets,
   // grouped: one hand-off per context, inline for the caller's context.
   auto context_of = [](const SocketPtr& s) { return s->executor().target<ContextExecutor>(); };
   auto hand_off = [&frames](const ContextExecutor& ex, std::vector<SocketPtr> group) {
+    // Runs on the sockets' own single-threaded context: they are written to in place.
     asio::dispatch(ex, [group = std::move(group), frames]() {
-      for (auto& s : group) s->send_encoded(frames);
+      for (auto& s : group) s->send_encoded_here(frames);
     });
   };
   if (targets.empty()) return;

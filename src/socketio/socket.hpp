@@ -110,6 +110,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   friend class Client;
   struct PendingAck;
   // strand only
+  void send_encoded_here(const std::vector<engineio::Frame>& frames);
   void dispatch_event(std::string name, Payload args, std::optional<std::uint64_t> ack_id);
   void on_ack(std::uint64_t id, Payload args);
   void ack_result(std::uint64_t id, std::optional<Payload> args);
