@@ -90,14 +90,7 @@ void Session::send(Frame frame) {
 }
 
 void Session::send(std::vector<Frame> frames) {
-  asio::dispatch(strand_, [self = shared_from_this(), fs = std::move(frames)]() mutable {
-    if (self->phase_ != Phase::open) return;
-    for (auto& f : fs) {
-      self->queued_bytes_ += f.size();
-      self->queue_.push_back(std::move(f));
-    }
-    self->enqueue(Frame());  // bound check + flush
-  });
+  asio::dispatch(strand_, [self = shared_from_this(), fs = std::move(frames)] { self->send_here(fs); });
 }
 
 void Session::send_here(const std::vector<Frame>& frames) {

@@ -8,6 +8,50 @@
 #include "chat/wire_text.hpp"
 
 namespace {
+namespace json = boost::json;
+
+// The API document's shapes built as boost::json values, key order included: what the direct
+// writers must produce byte for byte once serialised.
+namespace expected {
+json::value opt_string(const std::optional<std::string>& s) {
+  return s ? json::value(*s) : json::value(nullptr);
+}
+
+json::object message(const chat::Message& m) {
+  json::object o;
+  o.emplace("id", m.id.hex());
+  o.emplace("conversation_id", m.conversation_id.hex());
+  o.emplace("sender_email", m.sender_email);
+  o.emplace("sender_name", m.sender_name);
+  o.emplace("message", m.body);
+  o.emplace("timestamp", base::format_iso8601(m.timestamp));
+  o.emplace("message_type", chat::to_string(m.type));
+  o.emplace("edited", m.edited);
+  if (m.reply_to) o.emplace("reply_to", m.reply_to->hex());
+  else o.emplace("reply_to", nullptr);
+  return o;
+}
+
+json::object conversation_summary(const chat::ConversationSummary& s) {
+  json::object o = chat::wire::conversation(s.conversation);
+  o["last_message"] = opt_string(s.last_message);
+  o["last_message_time"] = s.last_message_time
+                               ? json::value(base::format_iso8601(*s.last_message_time))
+                               : json::value(nullptr);
+  o["last_message_sender"] = opt_string(s.last_message_sender);
+  o["unread_count"] = s.unread_count;
+  return o;
+}
+
+json::object message_notification(const chat::Message& m) {
+  json::object o;
+  o["conversation_id"] = m.conversation_id.hex();
+  o["sender_email"] = m.sender_email;
+  o["sender_name"] = m.sender_name;
+  o["message"] = m.body;
+  return o;
+}
+}  // namespace expected
 
 const std::string kTricky = std::string("q\"b\\s/ \b\f\n\r\t \x01\x1f\x7f é 😀 <>&") + '\0' + "end";
 
@@ -32,7 +76,7 @@ TEST(WireText, MessageMatchesWire) {
     auto m = sample_message(reply);
     std::string out;
     chat::wire_text::message(out, m);
-    EXPECT_EQ(out, boost::json::serialize(chat::wire::message(m)));
+    EXPECT_EQ(out, boost::json::serialize(expected::message(m)));
   }
 }
 
@@ -44,14 +88,14 @@ TEST(WireText, ConversationSummaryMatchesWire) {
   s.unread_count = 1234567890123;
   std::string out;
   chat::wire_text::conversation_summary(out, s);
-  EXPECT_EQ(out, boost::json::serialize(chat::wire::conversation_summary(s)));
+  EXPECT_EQ(out, boost::json::serialize(expected::conversation_summary(s)));
   s.last_message = kTricky;
   s.last_message_time = 1732579200999;
   s.last_message_sender = "z@y.x";
   s.unread_count = 0;
   out.clear();
   chat::wire_text::conversation_summary(out, s);
-  EXPECT_EQ(out, boost::json::serialize(chat::wire::conversation_summary(s)));
+  EXPECT_EQ(out, boost::json::serialize(expected::conversation_summary(s)));
 }
 
 TEST(WireText, UserViewMatchesWire) {
@@ -78,5 +122,5 @@ TEST(WireText, MessageNotificationMatchesWire) {
   auto m = sample_message(false);
   std::string out;
   chat::wire_text::message_notification(out, m);
-  EXPECT_EQ(out, boost::json::serialize(chat::wire::message_notification(m)));
+  EXPECT_EQ(out, boost::json::serialize(expected::message_notification(m)));
 }
