@@ -1,8 +1,9 @@
 #pragma once
-// The chat::wire shapes rendered directly as JSON text for the hot paths (REST responses, the
-// Socket.IO message events and acks): appends to one std::string, no boost::json value tree (one
-// node and one string copy per field, then a second pass to serialize). Output is byte-identical
-// to boost::json::serialize of the chat::wire shapes (tests/unit/chat_wire_text_test.cpp).
+// The API document's message, conversation-summary, user and notification shapes rendered directly
+// as JSON text for the hot paths (REST responses, the Socket.IO message events and acks): appends
+// to one std::string, no boost::json value tree (one node and one string copy per field, then a
+// second pass to serialize). Output is byte-identical to boost::json::serialize of the same shapes
+// built as values (tests/unit/chat_wire_text_test.cpp).
 #include <string>
 #include <string_view>
 
