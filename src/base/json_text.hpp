@@ -3,6 +3,8 @@
 // (chat/wire_text.hpp). Escaping matches boost::json::serialize byte for byte: \" \\ \b \f \n \r
 // \t, other control characters as \u00xx, everything else (UTF-8 included) verbatim.
 #include <algorithm>
+#include <array>
+#include <cassert>
 #include <charconv>
 #include <cstring>
 #include <cstdint>
@@ -27,45 +29,131 @@ constexpr bool needs_escape8(std::uint64_t w) {
 }
 }  // namespace detail
 
-inline void str(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  const std::size_t n = s.size();
-  std::size_t run = 0;  // start of the pending run of characters copied verbatim
-  std::size_t i = 0;
-  while (i < n) {
-    // Most text needs no escaping: skip it 8 bytes at a time.
-    if (i + 8 <= n) {
+// Upper bound of the text of a string of n bytes: quotes, and at most 6 bytes ("\u00xx") a byte.
+constexpr std::size_t str_bound(std::size_t n) { return 2 + 6 * n; }
+inline constexpr std::size_t kIdBound = 26;                    // "24 hex digits"
+inline constexpr std::size_t kTimeBound = kIso8601Length + 2;  // "2024-01-01T00:00:00.000Z"
+inline constexpr std::size_t kIntBound = 20;                   // -9223372036854775808
+
+// Writes JSON at a raw position of a buffer the caller sized beforehand with the bounds above
+// (append_bounded): no capacity check per piece, literal keys copied with fixed-size moves.
+class Cursor {
+ public:
+  explicit Cursor(char* p) : p_(p) {}
+  char* pos() const { return p_; }
+
+  // A literal written verbatim (keys, punctuation): lit("{\"id\":").
+  template <std::size_t N>
+  void lit(const char (&s)[N]) {
+    std::memcpy(p_, s, N - 1);
+    p_ += N - 1;
+  }
+  void ch(char c) { *p_++ = c; }
+
+  void str(std::string_view s) {
+    *p_++ = '"';
+    const char* in = s.data();
+    const char* const end = in + s.size();
+    // Most text needs no escaping: copy it 8 bytes at a time.
+    while (end - in >= 8) {
       std::uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
+      std::memcpy(&w, in, 8);
       if (!detail::needs_escape8(w)) {
-        i += 8;
+        std::memcpy(p_, &w, 8);
+        p_ += 8;
+        in += 8;
         continue;
       }
+      for (const char* stop = in + 8; in < stop; ++in) put_char(*in);
     }
-    for (const std::size_t end = std::min(n, i + 8); i < end; ++i) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out.append(s.data() + run, i - run);
-      run = i + 1;
-      out.push_back('\\');
-      switch (c) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '\b': out.push_back('b'); break;
-        case '\f': out.push_back('f'); break;
-        case '\n': out.push_back('n'); break;
-        case '\r': out.push_back('r'); break;
-        case '\t': out.push_back('t'); break;
-        default:
-          out.append("u00", 3);
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 0xF]);
-      }
+    while (in < end) put_char(*in++);
+    *p_++ = '"';
+  }
+
+  void opt_str(const std::optional<std::string>& s) {
+    if (s) str(*s);
+    else lit("null");
+  }
+
+  void integer(std::int64_t v) { p_ = std::to_chars(p_, p_ + kIntBound, v).ptr; }
+
+  void boolean(bool v) {
+    if (v) lit("true");
+    else lit("false");
+  }
+
+  // ObjectId hex and ISO-8601 times need no escaping.
+  void id(const base::ObjectId& v) {
+    *p_++ = '"';
+    for (std::size_t i = 0; i < 12; ++i) std::memcpy(p_ + 2 * i, &kHexPairs[2 * v.bytes()[i]], 2);
+    p_ += 24;
+    *p_++ = '"';
+  }
+
+  void time(std::int64_t millis) {
+    *p_++ = '"';
+    format_iso8601_to(millis, p_);
+    p_ += kIso8601Length;
+    *p_++ = '"';
+  }
+
+  void opt_time(const std::optional<std::int64_t>& millis) {
+    if (millis) time(*millis);
+    else lit("null");
+  }
+
+ private:
+  static constexpr char kHex[] = "0123456789abcdef";
+  // "000102...ff": the two hex digits of every byte value.
+  static constexpr auto kHexPairs = [] {
+    std::array<char, 512> t{};
+    for (std::size_t b = 0; b < 256; ++b) {
+      t[2 * b] = kHex[b >> 4];
+      t[2 * b + 1] = kHex[b & 0xF];
+    }
+    return t;
+  }();
+
+  void put_char(char raw) {
+    const auto c = static_cast<unsigned char>(raw);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      *p_++ = raw;
+      return;
+    }
+    *p_++ = '\\';
+    switch (c) {
+      case '"': *p_++ = '"'; break;
+      case '\\': *p_++ = '\\'; break;
+      case '\b': *p_++ = 'b'; break;
+      case '\f': *p_++ = 'f'; break;
+      case '\n': *p_++ = 'n'; break;
+      case '\r': *p_++ = 'r'; break;
+      case '\t': *p_++ = 't'; break;
+      default:
+        lit("u00");
+        *p_++ = kHex[c >> 4];
+        *p_++ = kHex[c & 0xF];
     }
   }
-  out.append(s.data() + run, n - run);
-  out.push_back('"');
+
+  char* p_;
+};
+
+// Appends what `write(Cursor&)` writes, which must be at most `bound` bytes: the string grows
+// once (geometrically, as by append) and is cut back to what was written.
+template <class Write>
+void append_bounded(std::string& out, std::size_t bound, Write&& write) {
+  const std::size_t old = out.size();
+  out.resize(old + bound);
+  Cursor c(out.data() + old);
+  write(c);
+  const auto written = static_cast<std::size_t>(c.pos() - (out.data() + old));
+  assert(written <= bound);
+  out.resize(old + written);
+}
+
+inline void str(std::string& out, std::string_view s) {
+  append_bounded(out, str_bound(s.size()), [&](Cursor& c) { c.str(s); });
 }
 
 inline void opt_str(std::string& out, const std::optional<std::string>& s) {
@@ -74,9 +162,7 @@ inline void opt_str(std::string& out, const std::optional<std::string>& s) {
 }
 
 inline void integer(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+  append_bounded(out, kIntBound, [&](Cursor& c) { c.integer(v); });
 }
 
 inline void boolean(std::string& out, bool v) {
@@ -97,23 +183,12 @@ void array(std::string& out, const Range& items, Render&& render) {
   out.push_back(']');
 }
 
-// ObjectId hex and ISO-8601 times need no escaping.
 inline void id(std::string& out, const base::ObjectId& v) {
-  static constexpr char hex[] = "0123456789abcdef";
-  char buf[26];
-  buf[0] = buf[25] = '"';
-  for (std::size_t i = 0; i < 12; ++i) {
-    buf[1 + 2 * i] = hex[v.bytes()[i] >> 4];
-    buf[2 + 2 * i] = hex[v.bytes()[i] & 0xF];
-  }
-  out.append(buf, sizeof buf);
+  append_bounded(out, kIdBound, [&](Cursor& c) { c.id(v); });
 }
 
 inline void time(std::string& out, std::int64_t millis) {
-  char buf[kIso8601Length + 2];
-  buf[0] = buf[kIso8601Length + 1] = '"';
-  format_iso8601_to(millis, buf + 1);
-  out.append(buf, sizeof buf);
+  append_bounded(out, kTimeBound, [&](Cursor& c) { c.time(millis); });
 }
 
 inline void opt_time(std::string& out, const std::optional<std::int64_t>& millis) {

@@ -124,3 +124,34 @@ TEST(WireText, MessageNotificationMatchesWire) {
   chat::wire_text::message_notification(out, m);
   EXPECT_EQ(out, boost::json::serialize(expected::message_notification(m)));
 }
+
+// Every length around the 8-byte blocks of the escaper, with the worst case (every byte escaped as
+// \u00xx, the 6-byte bound the writers size their space with), none escaped, and mixes.
+TEST(WireText, StringsMatchBoostJsonAtEveryLength) {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    for (int kind = 0; kind < 4; ++kind) {
+      std::string s;
+      for (std::size_t i = 0; i < n; ++i) {
+        switch (kind) {
+          case 0: s += '\x01'; break;
+          case 1: s += static_cast<char>('a' + i % 26); break;
+          case 2: s += (i % 7 == 3) ? '"' : 'x'; break;
+          default: s += kTricky[i % kTricky.size()];
+        }
+      }
+      std::string out;
+      base::json_text::str(out, s);
+      EXPECT_EQ(out, boost::json::serialize(json::value(s))) << "length " << n << " kind " << kind;
+      chat::Message m = sample_message(kind % 2 == 0);
+      m.sender_email = s;
+      m.sender_name = s;
+      m.body = s;
+      out = "prefix";
+      chat::wire_text::message(out, m);
+      EXPECT_EQ(out, "prefix" + boost::json::serialize(expected::message(m)));
+      out.clear();
+      chat::wire_text::message_notification(out, m);
+      EXPECT_EQ(out, boost::json::serialize(expected::message_notification(m)));
+    }
+  }
+}
