@@ -1,12 +1,16 @@
 // Unit tests for the generator's pure parts: Engine.IO/Socket.IO framing, the latency histogram,
-// message stamps, target parsing, partial merging, CPU use between barriers.
+// message stamps, target parsing, partial merging, CPU use between barriers, HTTP response reading.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <cstring>
+
 #include "common.hpp"
 #include "histogram.hpp"
+#include "http_client.hpp"
 #include "result.hpp"
 #include "scenario_util.hpp"
 #include "sio_codec.hpp"
@@ -168,6 +172,129 @@ TEST(Message, FallsBackToTheFullParserForEscapesSpacesAndDecoys) {
   // No message member, or not an object.
   EXPECT_FALSE(parse_message(R"({"sender_email":"a@x.io","message_type":"text"})"));
   EXPECT_FALSE(parse_message(R"(["message","x"])"));
+}
+
+// Copies `bytes` into the reader as reads of at most `max_read` bytes (bounded by space() too),
+// stopping at the first read that completes a response or fails.
+ResponseReader::State feed(ResponseReader& r, std::string_view bytes, std::size_t max_read = SIZE_MAX) {
+  auto st = ResponseReader::State::need_more;
+  while (!bytes.empty()) {
+    auto room = r.space();
+    std::size_t n = std::min({bytes.size(), room.size(), max_read});
+    std::memcpy(room.data(), bytes.data(), n);
+    bytes.remove_prefix(n);
+    st = r.commit(n);
+    if (st != ResponseReader::State::need_more) break;
+  }
+  return st;
+}
+
+using RS = ResponseReader::State;
+
+// The response just completed.
+void expect_response(ResponseReader& r, int status, bool keep_alive, std::string_view body) {
+  EXPECT_EQ(r.status(), status);
+  EXPECT_EQ(r.keep_alive(), keep_alive);
+  EXPECT_EQ(r.take_body(), body);
+}
+
+TEST(ResponseReader, ContentLengthAndLeftoverForTheNext) {
+  ResponseReader r;
+  // Two responses in one read: the second stays buffered.
+  std::string two = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}"
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!";
+  ASSERT_EQ(feed(r, two), RS::done);
+  expect_response(r, 200, true, "{\"a\":1}");
+  EXPECT_TRUE(r.in_progress());  // the next response's bytes are here
+  ASSERT_EQ(r.parse(), RS::done);
+  expect_response(r, 404, true, "no!");
+  EXPECT_FALSE(r.in_progress());
+  EXPECT_EQ(r.parse(), RS::need_more);
+  EXPECT_EQ(r.eof(), RS::error);  // closed before any byte: not a response (the client retries)
+}
+
+TEST(ResponseReader, ChunkedWithExtensionsAndTrailer) {
+  ResponseReader r;
+  std::string res = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "5;name=value\r\nhello\r\n1\r\n \r\nA;x;y=\"q\"\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n";
+  ASSERT_EQ(feed(r, res), RS::done);
+  expect_response(r, 200, true, "hello 0123456789");
+}
+
+TEST(ResponseReader, SplitAtEveryByteBoundary) {
+  const std::string chunked = "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n"
+                              "3;e=1\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n";
+  const std::string sized = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world";
+  for (const auto& [res, body] : {std::pair{chunked, std::string("abc0123456789abcdef")},
+                                  std::pair{sized, std::string("hello world")}}) {
+    for (std::size_t cut = 0; cut <= res.size(); ++cut) {
+      ResponseReader r;
+      auto first = feed(r, std::string_view(res).substr(0, cut));
+      if (cut < res.size()) {
+        ASSERT_EQ(first, RS::need_more) << "cut " << cut;
+        ASSERT_EQ(feed(r, std::string_view(res).substr(cut)), RS::done) << "cut " << cut;
+      } else {
+        ASSERT_EQ(first, RS::done);
+      }
+      EXPECT_EQ(r.take_body(), body) << "cut " << cut;
+    }
+    ResponseReader one_by_one;  // every read a single byte
+    ASSERT_EQ(feed(one_by_one, res, 1), RS::done);
+    EXPECT_EQ(one_by_one.take_body(), body);
+  }
+}
+
+TEST(ResponseReader, ConnectionCloseAndBodyUntilEof) {
+  ResponseReader r;
+  ASSERT_EQ(feed(r, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"), RS::done);
+  expect_response(r, 200, false, "ok");
+  ResponseReader old;
+  ASSERT_EQ(feed(old, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"), RS::done);
+  expect_response(old, 200, false, "ok");
+  ResponseReader until_eof;  // neither Content-Length nor chunked: the body ends with the connection
+  ASSERT_EQ(feed(until_eof, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it"), RS::need_more);
+  ASSERT_EQ(until_eof.eof(), RS::done);
+  expect_response(until_eof, 200, false, "all of it");
+  ResponseReader truncated;
+  ASSERT_EQ(feed(truncated, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"), RS::need_more);
+  EXPECT_TRUE(truncated.in_progress());
+  EXPECT_EQ(truncated.eof(), RS::error);
+}
+
+TEST(ResponseReader, BodyBiggerThanTheBuffer) {
+  std::string body(200 * 1024 + 17, 'x');
+  for (std::size_t i = 0; i < body.size(); i += 997) body[i] = static_cast<char>('a' + i % 26);
+  std::string res = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ResponseReader r;  // 64 KiB buffer: several reads
+  ASSERT_EQ(feed(r, res), RS::done);
+  EXPECT_EQ(r.take_body(), body);
+  // The same body chunked in 70 000-byte chunks, then a second response on the same reader.
+  std::string chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (std::size_t i = 0; i < body.size(); i += 70000) {
+    auto part = body.substr(i, 70000);
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", part.size());
+    chunked += std::string(size) + "\r\n" + part + "\r\n";
+  }
+  chunked += "0\r\n\r\n";
+  ASSERT_EQ(feed(r, chunked), RS::done);
+  EXPECT_EQ(r.take_body(), body);
+}
+
+TEST(ResponseReader, HeaderBiggerThanTheBufferGrowsIt) {
+  ResponseReader r(64);
+  std::string res = "HTTP/1.1 200 OK\r\nX-Long: " + std::string(300, 'v') + "\r\nContent-Length: 1\r\n\r\n!";
+  ASSERT_EQ(feed(r, res), RS::done);
+  EXPECT_EQ(r.take_body(), "!");
+}
+
+TEST(ResponseReader, RejectsGarbageAndStartsOverAfterReset) {
+  ResponseReader r;
+  EXPECT_EQ(feed(r, "SSH-2.0-OpenSSH\r\n\r\n"), RS::error);
+  EXPECT_FALSE(r.error().empty());
+  r.reset();
+  ASSERT_EQ(feed(r, "HTTP/1.1 204 No Content\r\n\r\n"), RS::done);
+  expect_response(r, 204, true, "");
 }
 
 }  // namespace

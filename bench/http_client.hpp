@@ -1,5 +1,10 @@
 #pragma once
-// A keep-alive HTTP/1.1 client: one request at a time, reconnects when the server closed.
+// A keep-alive HTTP/1.1 client: one request at a time, reconnects when the server closed. Lean on
+// purpose (the generator shares the machine with the server): a plain TCP socket, each request's
+// bytes built into one reused string and sent with one write, responses read into a 64 KiB buffer.
+#include <boost/asio/buffer.hpp>
+
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,6 +20,46 @@ struct HttpResult {
 };
 
 enum class Method { get, post };
+
+// HTTP/1.1 responses read one after another from one connection's bytes, without I/O: the caller
+// reads into space() and hands the count to commit(). Parsed by Beast's response parser
+// (Content-Length, chunked, body until EOF); bytes after a complete response stay buffered for
+// the next. The buffer starts at `capacity` and grows only for a header that does not fit.
+class ResponseReader {
+ public:
+  enum class State { need_more, done, error };
+
+  explicit ResponseReader(std::size_t capacity = 64 * 1024);
+  ~ResponseReader();
+  ResponseReader(const ResponseReader&) = delete;
+  ResponseReader& operator=(const ResponseReader&) = delete;
+
+  // Free room at the end of the buffer for the next read.
+  asio::mutable_buffer space();
+  // `n` bytes were read into space(): parse().
+  State commit(std::size_t n);
+  // Parses the buffered bytes into the current response; after `done` the next call starts the
+  // following response.
+  State parse();
+  // The server closed the connection: completes a response delimited by EOF, otherwise `error`.
+  State eof();
+  // A new connection: drops buffered bytes and the response in progress.
+  void reset();
+
+  // Some byte of the current response arrived (EOF now is a truncated response, not a close
+  // between responses).
+  bool in_progress() const;
+  // After `done`:
+  int status() const;
+  bool keep_alive() const;
+  std::string take_body();
+  // After `error`:
+  const std::string& error() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 class HttpClient {
  public:
