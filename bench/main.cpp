@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
   s_rest->add_option("--contacts", rest.contacts, "conversations per user")->capture_default_str();
   s_rest->add_option("--seed-messages", rest.seed_messages, "messages in the history that is read")->capture_default_str();
   s_rest->add_option("--endpoints", rest.endpoints, "me,conversations,messages,send")->delimiter(',')->capture_default_str();
+  s_rest->add_option("--rate", rest.rate, "open loop: requests/s across all clients (latency from the scheduled send); 0: closed loop")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
 
   auto* s_echo = app.add_subcommand("echo", "raw WebSocket server natter-echo (no chat API): round trips, "
                                              "connects or group fan-out: the ceilings beside natter");

@@ -4,11 +4,20 @@
 //   messages       GET  /api/conversations/{id}/messages?limit=50 (`seed_messages` stored)
 //   send           POST /api/messages/send (JSON)                 (one stored message each)
 // The clients share `users` users; worker 0 seeds their conversations first.
+// Closed loop by default (each client sends its next request when the response arrived). With
+// --rate R, open loop: client i of C sends one request every C/R s from start + i/R s, a client that
+// fell behind sends at once (no request is skipped), and latency counts from the scheduled send
+// time, so time spent waiting behind a slow server shows up as latency. Both loops count the
+// requests sent within the measured window.
 #include "http_client.hpp"
 #include "scenario_util.hpp"
 #include "scenarios.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
+
+#include <chrono>
+#include <cmath>
 
 namespace nb {
 namespace {
@@ -84,7 +93,10 @@ Report run_rest(const Common& c, const Target& t, const RestOptions& o) {
       auto start = now_ns();
       auto t0 = start + static_cast<std::int64_t>(w.common.warmup * 1e9);
       auto t1 = t0 + static_cast<std::int64_t>(w.common.duration * 1e9);
-      std::uint64_t ok = 0, errors = 0;
+      std::uint64_t ok = 0, errors = 0, backlog = 0;
+      const bool open_loop = o.rate > 0;
+      const std::int64_t interval =
+          open_loop ? std::max<std::int64_t>(1, std::llround(o.clients / o.rate * 1e9)) : 0;
       std::string first_error;
       auto& hist = p.h(ep);
       co_await parallel_for(clients.size(), static_cast<unsigned>(clients.size()),
@@ -93,9 +105,25 @@ Report run_rest(const Common& c, const Target& t, const RestOptions& o) {
         const RestUser& u = users[(cb + k) % U];
         std::string messages_path = "/api/conversations/" + u.conversation_id + "/messages?limit=50";
         std::uint64_t n = 0;
+        std::int64_t scheduled =
+            open_loop ? start + std::llround(static_cast<double>(cb + k) / o.rate * 1e9) : 0;
+        asio::steady_timer timer(w.ioc);
         for (;;) {
-          auto before = now_ns();
-          if (before >= t1) break;
+          auto sent = now_ns();
+          if (open_loop && scheduled >= t1) break;
+          if (open_loop && scheduled > sent) {
+            timer.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(scheduled)));
+            co_await timer.async_wait(base::as_result);
+            sent = now_ns();
+            if (sent >= t1) break;  // on time, the timer woke late
+          }
+          if (sent >= t1) {
+            if (open_loop) backlog += static_cast<std::uint64_t>((t1 - scheduled + interval - 1) / interval);
+            break;
+          }
+          // Open loop: the latency counts from the scheduled time, the wait behind a slow server too.
+          auto before = open_loop ? scheduled : sent;
+          scheduled += interval;
           HttpResult r;
           if (ep == "me") {
             r = co_await http.request(Method::get, "/api/users/me", u.token, {}, {});
@@ -108,7 +136,7 @@ Report run_rest(const Common& c, const Target& t, const RestOptions& o) {
                                       send_payload(u.partner, "rest " + std::to_string(cb + k) + ":" + std::to_string(n++)));
           }
           auto after = now_ns();
-          if (before < t0) continue;
+          if (sent < t0) continue;
           if (r.status == 200) {
             ++ok;
             hist.record(after - before);
@@ -123,6 +151,7 @@ Report run_rest(const Common& c, const Target& t, const RestOptions& o) {
       co_await w.barrier("end-" + ep);
       p.add(ep + ".ok", static_cast<double>(ok));
       p.add(ep + ".errors", static_cast<double>(errors));
+      p.add(ep + ".backlog", static_cast<double>(backlog));
       if (!first_error.empty()) {
         p.set_max(ep + ".had_errors", 1);
         if (w.common.verbose) std::fprintf(stderr, "[w%u] %s: first error: %s\n", w.index, ep.c_str(), first_error.c_str());
@@ -139,6 +168,7 @@ Report run_rest(const Common& c, const Target& t, const RestOptions& o) {
   r.params["seed_messages"] = o.seed_messages;
   r.params["duration_s"] = c.duration;
   r.params["warmup_s"] = c.warmup;
+  if (o.rate > 0) r.params["rate"] = o.rate;
   boost::json::array eps;
   for (const auto& e : o.endpoints) eps.emplace_back(e);
   r.params["endpoints"] = eps;
@@ -148,6 +178,11 @@ Report run_rest(const Common& c, const Target& t, const RestOptions& o) {
     boost::json::object e;
     double ok = m.get(ep + ".ok");
     total += ok;
+    if (o.rate > 0) {
+      e["target_rate"] = o.rate;
+      // Requests scheduled before the window's end but not sent by then: the server did not keep up.
+      e["backlog"] = m.get(ep + ".backlog");
+    }
     e["req_per_s"] = std::round(ok / c.duration);
     e["ok"] = ok;
     e["errors"] = m.get(ep + ".errors");

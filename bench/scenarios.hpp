@@ -45,6 +45,9 @@ struct RestOptions {
   unsigned contacts = 10;     // conversations per user (GET /api/conversations size)
   unsigned seed_messages = 60;  // messages in the conversation read by GET .../messages
   std::vector<std::string> endpoints = {"me", "conversations", "messages", "send"};
+  // >0: open loop, requests/s across all clients and processes, each client on a fixed schedule;
+  // latency counts from the scheduled send time. 0: closed loop (next request on the response).
+  double rate = 0;
 };
 
 struct EchoOptions {
