@@ -49,8 +49,10 @@ int run(const config::Config& cfg) {
   storage::SqliteOptions so;
   so.path = (data_dir / "natter.db").string();
   so.synchronous = parse_sync(cfg.sqlite_synchronous);
+  so.cache_bytes = cfg.cache_mb << 20;
   auto store = storage::SqliteStore::open(so);
-  spdlog::info("store: SQLite {} (synchronous={})", so.path, cfg.sqlite_synchronous);
+  spdlog::info("store: SQLite {} (synchronous={}, read cache {} MiB)", so.path,
+               cfg.sqlite_synchronous, cfg.cache_mb);
 
   unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   base::IoPool pool(threads);

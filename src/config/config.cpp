@@ -77,6 +77,7 @@ ParseOutcome parse(int argc, const char* const* argv, const Env& env) {
   env_into(c.jwt_expire_minutes, {"NATTER_JWT_EXPIRE_MINUTES", "JWT_EXPIRE_MINUTES"});
   env_into(cors, {"NATTER_CORS_ORIGINS", "CORS_ORIGINS"});
   env_into(c.sqlite_synchronous, {"NATTER_SQLITE_SYNCHRONOUS"});
+  env_into(c.cache_mb, {"NATTER_CACHE_MB"});
   env_into(c.max_message_length, {"NATTER_MAX_MESSAGE_LENGTH"});
   env_into(c.max_body_bytes, {"NATTER_MAX_BODY_BYTES"});
   env_into(presence, {"NATTER_PRESENCE_SCOPE"});
@@ -117,6 +118,11 @@ ParseOutcome parse(int argc, const char* const* argv, const Env& env) {
                  "SQLite durability: off|normal|full|extra [env NATTER_SQLITE_SYNCHRONOUS]")
       ->capture_default_str()
       ->check(CLI::IsMember({"off", "normal", "full", "extra"}));
+  app.add_option("--cache-mb", c.cache_mb,
+                 "Memory for the read cache of users, conversation lists and each "
+                 "conversation's newest messages, in MiB; 0 disables it [env NATTER_CACHE_MB]")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 20));
   app.add_option("--max-message-length", c.max_message_length,
                  "Longest chat message in characters [env NATTER_MAX_MESSAGE_LENGTH]")
       ->capture_default_str()

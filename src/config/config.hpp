@@ -2,6 +2,7 @@
 // natter's configuration: one struct with documented defaults, filled by parse() from flags and
 // environment. Precedence: flag > NATTER_* variable > legacy variable (the Python prototype's
 // JWT_SECRET_KEY, JWT_EXPIRE_MINUTES, CORS_ORIGINS, HOST, PORT) > default.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -25,6 +26,7 @@ struct Config {
   std::vector<std::string> cors_origins{"http://localhost:3000"};  // "*" allows any origin
 
   std::string sqlite_synchronous = "full";  // off|normal|full|extra
+  std::size_t cache_mb = 64;                 // read cache of the store; 0 disables
   std::size_t max_message_length = 4096;    // characters (Unicode code points)
   std::size_t max_body_bytes = 1 << 20;     // HTTP request bodies
 

@@ -13,6 +13,8 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <random>
+#include <tuple>
 #include <set>
 #include <string>
 #include <thread>
@@ -850,3 +852,157 @@ TEST(SqliteStore, KeepsWritingAfterACallbackThrows) {
 }
 
 }  // namespace
+
+// ---- The read cache ---------------------------------------------------------------------------
+
+TEST(SqliteStore, ASecondStoreOnTheSameDatabaseIsRefused) {
+  TempDir dir;
+  auto s = storage::SqliteStore::open(options(dir));
+  try {
+    storage::SqliteStore::open(options(dir));
+    FAIL() << "a second store opened the same database";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("in use by another process"), std::string::npos) << e.what();
+  }
+  s.reset();
+  EXPECT_NO_THROW(storage::SqliteStore::open(options(dir)));  // released with the store
+}
+
+// The same random writes to a store with a small cache (short tails, a budget that evicts) and
+// to one without: every read must agree (ids and times differ between the two; what is compared
+// is everything else, in order).
+TEST(SqliteStore, CachedReadsAgreeWithTheDatabase) {
+  TempDir dir_a, dir_b;
+  auto o_cached = options(dir_a);
+  o_cached.cache_bytes = 24 << 10;
+  o_cached.cache_tail = 6;
+  auto o_plain = options(dir_b);
+  o_plain.cache_bytes = 0;
+  auto cached = storage::SqliteStore::open(o_cached);
+  auto plain = storage::SqliteStore::open(o_plain);
+  std::vector<storage::SqliteStore*> both = {cached.get(), plain.get()};
+
+  const std::vector<std::string> users = {"a@x.io", "b@x.io", "c@x.io", "d@x.io", "e@x.io"};
+  for (auto* s : both)
+    for (const auto& u : users) upsert(*s, u, "user " + u);
+  std::mt19937 rng(20261126);
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+
+  using Summary = std::tuple<std::vector<std::string>, std::optional<std::string>,
+                             std::optional<std::string>, std::int64_t>;
+  auto summaries = [](storage::SqliteStore& s, const std::string& email) {
+    std::vector<Summary> out;
+    const auto list = s.list_conversations(email);
+    for (const auto& c : *list)
+      out.emplace_back(c.conversation.participants, c.last_message, c.last_message_sender,
+                       c.unread_count);
+    return out;
+  };
+  auto conversation_with = [](storage::SqliteStore& s, const std::string& me,
+                              const std::string& other) -> std::optional<chat::ConversationId> {
+    const auto list = s.list_conversations(me);
+    for (const auto& c : *list)
+      if (std::find(c.conversation.participants.begin(), c.conversation.participants.end(),
+                    other) != c.conversation.participants.end())
+        return c.conversation.id;
+    return std::nullopt;
+  };
+  auto page = [](storage::SqliteStore& s, const chat::ConversationId& id, std::int64_t skip,
+                 std::int64_t limit) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const auto msgs = s.list_messages(id, skip, limit);
+    for (const auto& m : *msgs) out.emplace_back(m.sender_email, m.body);
+    return out;
+  };
+
+  for (int step = 0; step < 400; ++step) {
+    const auto& me = users[pick(users.size())];
+    const auto& other = users[pick(users.size())];
+    const int op = static_cast<int>(pick(10));
+    for (auto* s : both) {
+      if (op < 6) {
+        (void)append(*s, message(me, other, "m" + std::to_string(step)));  // fails to oneself
+      } else if (op == 6) {
+        (void)start(*s, me, other);
+      } else if (op == 7) {
+        if (auto id = conversation_with(*s, me, other)) {
+          ASSERT_TRUE(mark_read(*s, *id, me).ok());
+        }
+      } else if (op == 8) {
+        upsert(*s, me, "renamed " + std::to_string(step));
+      } else {
+        auto r = wait_for<chat::Done>([&](auto cb) { s->set_last_seen(me, 1000 + step, cb); });
+        ASSERT_TRUE(r.ok());
+      }
+      // No two messages share a millisecond: the two stores' orders cannot differ by a tie.
+      for (const auto t = base::now_millis(); base::now_millis() == t;) std::this_thread::yield();
+    }
+    const auto& reader = users[pick(users.size())];
+    ASSERT_EQ(summaries(*cached, reader), summaries(*plain, reader)) << "step " << step;
+    auto u1 = cached->find_user(reader), u2 = plain->find_user(reader);
+    ASSERT_EQ((*u1)->name, (*u2)->name);
+    ASSERT_EQ((*u1)->last_seen, (*u2)->last_seen);
+    auto id1 = conversation_with(*cached, reader, other), id2 = conversation_with(*plain, reader, other);
+    ASSERT_EQ(id1.has_value(), id2.has_value());
+    if (id1) {
+      const auto skip = static_cast<std::int64_t>(pick(12));
+      const auto limit = static_cast<std::int64_t>(1 + pick(10));
+      ASSERT_EQ(page(*cached, *id1, skip, limit), page(*plain, *id2, skip, limit))
+          << "step " << step << " skip " << skip << " limit " << limit;
+      ASSERT_EQ(cached->find_conversation(*id1).value()->participants,
+                plain->find_conversation(*id2).value()->participants);
+    }
+  }
+}
+
+// Readers filling the cache while messages are committed must never leave it behind the
+// database: after each send is acknowledged, the newest page read back holds it. The budget holds
+// one history tail and a few lists, so the readers keep evicting and refilling entries while the
+// writer commits.
+TEST(SqliteStore, ReadersRacingWritesNeverLeaveTheCacheStale) {
+  TempDir dir;
+  auto o = options(dir);
+  o.cache_bytes = 4 << 10;
+  o.cache_tail = 8;
+  auto s = storage::SqliteStore::open(o);
+  const std::vector<std::string> others = {"b@x.io", "c@x.io", "d@x.io", "e@x.io", "f@x.io"};
+  upsert(*s, "a@x.io", "A");
+  std::vector<chat::ConversationId> ids;
+  for (const auto& u : others) {
+    upsert(*s, u, "U");
+    auto first = append(*s, message("a@x.io", u, "m0"));
+    ASSERT_TRUE(first.ok());
+    ids.push_back(first->conversation.id);
+  }
+
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&, r] {
+      for (std::size_t i = static_cast<std::size_t>(r); !stop.load(); ++i) {
+        (void)s->list_messages(ids[i % ids.size()], 0, 5);
+        (void)s->list_conversations(others[i % others.size()]);
+      }
+    });
+  }
+  int stale = 0;
+  for (int i = 1; i <= 1500 && stale == 0; ++i) {
+    const auto body = "m" + std::to_string(i);
+    ASSERT_TRUE(append(*s, message("a@x.io", "b@x.io", body)).ok());
+    auto newest = s->list_messages(ids[0], 0, 1);
+    auto list = s->list_conversations("b@x.io");
+    if (newest->empty() || newest->back().body != body) {
+      ++stale;
+      ADD_FAILURE() << "history after " << body << ": " << (newest->empty() ? "empty" : newest->back().body);
+    }
+    if (list->empty() || list->front().last_message != body || list->front().unread_count != i + 1) {
+      ++stale;
+      ADD_FAILURE() << "list of b after " << body << ": "
+                    << (list->empty() ? "empty" : list->front().last_message.value_or("-") + " unread " +
+                                                      std::to_string(list->front().unread_count));
+    }
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(stale, 0);
+}

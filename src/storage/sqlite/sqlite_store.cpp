@@ -1,6 +1,12 @@
 #include "storage/sqlite/sqlite_store.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <atomic>
 #include <condition_variable>
 #include <exception>
@@ -13,6 +19,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "storage/read_cache.hpp"
 #include "storage/sqlite/migrations.hpp"
 #include "storage/sqlite/statement.hpp"
 #include "storage/write_queue.hpp"
@@ -80,7 +87,7 @@ constexpr std::string_view kInsertParticipant = R"sql(
 INSERT INTO participants (conversation_id, email, unread_count) VALUES (?1, ?2, 0))sql";
 
 // The user's rows from participants_by_user, each joined to its conversation by primary key;
-// list_conversations sorts them (SQLite's sorter costs more than std::sort of a user's few
+// by_activity sorts them (SQLite's sorter costs more than std::sort of a user's few
 // conversations). The participants come from pair_key (the sorted emails joined by '\n'), not
 // from a correlated subquery per row.
 constexpr std::string_view kListConversations = R"sql(
@@ -206,6 +213,29 @@ std::vector<std::string> split_lines(std::string_view s) {
   return out;
 }
 
+// A user's conversations, newest activity first (the last message, else the creation), then the
+// newer id. The keys are sorted, then the summaries moved once into that order (sorting the
+// summaries themselves moves their strings and vectors at every step).
+std::vector<chat::ConversationSummary> by_activity(std::vector<chat::ConversationSummary> list) {
+  struct Key {
+    chat::UnixMillis activity;
+    base::ObjectId id;
+    std::size_t index;
+  };
+  std::vector<Key> keys;
+  keys.reserve(list.size());
+  for (std::size_t i = 0; i < list.size(); ++i)
+    keys.push_back({list[i].last_message_time.value_or(list[i].conversation.created_at),
+                    list[i].conversation.id, i});
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    return a.activity != b.activity ? a.activity > b.activity : a.id > b.id;
+  });
+  std::vector<chat::ConversationSummary> sorted;
+  sorted.reserve(list.size());
+  for (const auto& k : keys) sorted.push_back(std::move(list[k.index]));
+  return sorted;
+}
+
 const char* synchronous_pragma(Synchronous s) {
   switch (s) {
     case Synchronous::off:
@@ -240,8 +270,15 @@ class Writer {
     chat::UnixMillis created_at = 0;
   };
 
-  explicit Writer(Connection& c) : db(c) {}
+  Writer(Connection& c, ReadCache* cache) : db(c), cache_(cache) {}
   Connection& db;
+
+  // What the running write changed, for the read cache once its batch commits.
+  template <class Change>
+  void changed(Change&& c) {
+    if (cache_ != nullptr) op_changes_.emplace_back(std::forward<Change>(c));
+  }
+  bool caching() const { return cache_ != nullptr; }
 
   // pair_key -> conversation. Conversations are never deleted and their pair_key never changes.
   const Conv* conversation(const std::string& pair_key) const {
@@ -269,15 +306,38 @@ class Writer {
   void op_succeeded() {
     for (auto& k : op_added_) batch_added_.push_back(std::move(k));
     op_added_.clear();
+    for (auto& c : op_changes_) batch_changes_.push_back(std::move(c));
+    op_changes_.clear();
   }
-  void op_rolled_back() { forget(op_added_); }
+  void op_rolled_back() {
+    forget(op_added_);
+    op_changes_.clear();
+  }
+  // Just before COMMIT: from here until the changes are applied, readers that miss do not fill
+  // the cache (they may read the rows with or without this batch).
+  void committing() {
+    if (cache_ != nullptr && !batch_changes_.empty()) {
+      cache_->begin_commit();
+      commit_begun_ = true;
+    }
+  }
+  // Before the batch's callbacks run: a caller told its write succeeded reads it back.
   void batch_committed() {
     op_added_.clear();
     batch_added_.clear();
+    if (commit_begun_) cache_->end_commit(batch_changes_);
+    commit_begun_ = false;
+    op_changes_.clear();
+    batch_changes_.clear();
   }
   void batch_rolled_back() {
     forget(op_added_);
     forget(batch_added_);
+    // COMMIT itself failed: whether the rows are in the database is not known here.
+    if (commit_begun_) cache_->abandon_commit();
+    commit_begun_ = false;
+    op_changes_.clear();
+    batch_changes_.clear();
   }
 
  private:
@@ -290,6 +350,9 @@ class Writer {
     }
     keys.clear();
   }
+  ReadCache* cache_;
+  bool commit_begun_ = false;
+  std::vector<ReadCache::Change> op_changes_, batch_changes_;
   std::unordered_map<std::string, Conv> conversations_;
   std::unordered_map<std::string, std::string> names_;
   // Entries added by the running write, and by the earlier writes of the running batch.
@@ -342,6 +405,7 @@ Result<chat::User> do_upsert_user(Writer& w, const chat::UserUpsert& in) {
   auto user = read_user(q);
   q.run();  // finish the statement
   w.remember_user(user.email, user.name);
+  w.changed(ReadCache::UserStored{user});
   return user;
 }
 
@@ -352,8 +416,11 @@ Result<chat::Conversation> do_start_conversation(Writer& w, const std::string& a
   const auto& hi = std::max(a, b);
   const auto pair_key = make_pair_key(lo, hi);
   const auto* c = find_conversation_by_pair(w, pair_key);
-  if (c == nullptr) c = &create_conversation(w, pair_key, lo, hi, now);
-  return chat::Conversation{c->id, {lo, hi}, c->created_at};
+  const bool created = c == nullptr;
+  if (created) c = &create_conversation(w, pair_key, lo, hi, now);
+  chat::Conversation out{c->id, {lo, hi}, c->created_at};
+  if (created) w.changed(ReadCache::ConversationCreated{out});
+  return out;
 }
 
 Result<chat::AppendResult> do_append_message(Writer& w, chat::NewMessage& in) {
@@ -409,8 +476,10 @@ Result<chat::AppendResult> do_append_message(Writer& w, chat::NewMessage& in) {
   chat::Message m{in.id,   conv->id,     in.sender_email, in.sender_name,
                   in.body, in.timestamp, in.type,         in.reply_to,
                   false};
-  return chat::AppendResult{std::move(m), chat::Conversation{conv->id, {lo, hi}, conv->created_at},
-                            created};
+  chat::Conversation c{conv->id, {lo, hi}, conv->created_at};
+  if (w.caching())
+    w.changed(ReadCache::MessageAppended{std::make_shared<const chat::Message>(m), c, created});
+  return chat::AppendResult{std::move(m), std::move(c), created};
 }
 
 Result<chat::Done> do_mark_read(Writer& w, const chat::ConversationId& id,
@@ -418,7 +487,10 @@ Result<chat::Done> do_mark_read(Writer& w, const chat::ConversationId& id,
   auto& db = w.db;
   const auto hex = id.hex();
   db.query(kMarkRead).bind(1, hex).bind(2, email).bind(3, now).run();
-  if (db.changes() > 0) return chat::Done{};
+  if (db.changes() > 0) {
+    w.changed(ReadCache::MarkedRead{id, email});
+    return chat::Done{};
+  }
   auto q = db.query(kConversationExists);
   q.bind(1, hex);
   if (q.step()) {
@@ -432,6 +504,7 @@ Result<chat::Done> do_set_last_seen(Writer& w, const std::string& email,
   auto& db = w.db;
   db.query(kSetLastSeen).bind(1, email).bind(2, when).run();
   if (db.changes() == 0) return chat::fail(chat::make_error(Errc::user_not_found, "no such user"));
+  w.changed(ReadCache::LastSeen{email, when});
   return chat::Done{};
 }
 
@@ -523,6 +596,51 @@ class ReaderPool {
   std::vector<std::unique_ptr<Connection>> idle_;
 };
 
+// An exclusive lock on "<database>.lock" for the store's lifetime: the read cache is only right
+// while this store is the database's one writer, so a second natter on the same file is refused
+// (as PostgreSQL refuses a second postmaster on a data directory). Released by the kernel when the
+// process dies, so a crash leaves nothing to clean up.
+class ProcessLock {
+ public:
+  ProcessLock() = default;
+  explicit ProcessLock(const std::string& db_path) : path_(db_path + ".lock") {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      throw std::runtime_error("cannot create lock file " + path_ + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      std::string holder(32, '\0');
+      const auto n = ::pread(fd_, holder.data(), holder.size(), 0);
+      holder.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+      while (!holder.empty() && (holder.back() == '\n' || holder.back() == '\0')) holder.pop_back();
+      ::close(fd_);
+      fd_ = -1;
+      if (err == EWOULDBLOCK)
+        throw std::runtime_error("the database is in use by another process" +
+                                 (holder.empty() ? "" : " (pid " + holder + ")") + ", lock file " +
+                                 path_ + "; one natter process serves a SQLite database");
+      throw std::runtime_error("cannot lock " + path_ + ": " + std::strerror(err));
+    }
+    const auto pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+      // the pid is for people; the lock is what counts
+    }
+  }
+  ProcessLock(ProcessLock&& o) noexcept : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)) {}
+  ProcessLock& operator=(ProcessLock&& o) noexcept {
+    std::swap(path_, o.path_);
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
+  ~ProcessLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
 void configure_common(Connection& db, const SqliteOptions& opts) {
   sqlite3_busy_timeout(db.handle(), std::max(0, opts.busy_timeout_ms));
   db.exec("PRAGMA foreign_keys = ON");
@@ -533,8 +651,10 @@ void configure_common(Connection& db, const SqliteOptions& opts) {
 // ---------------------------------------------------------------------------------------------
 
 struct SqliteStore::Impl {
+  ProcessLock file_lock;  // first in, last out: held until the connections are closed
   SqliteOptions opts;
   std::unique_ptr<Connection> writer_db;
+  std::unique_ptr<ReadCache> cache;       // null when disabled
   std::unique_ptr<Writer> writer_state;  // made in open(), before the writer thread starts
   ReaderPool readers;
   BatchQueue<std::unique_ptr<WriteOp>> queue;
@@ -640,6 +760,7 @@ struct SqliteStore::Impl {
         if (savepoints) db.query(kReleaseSavepoint).run();
       }
       if (opts.before_commit) opts.before_commit();
+      writer_state->committing();
       db.query(kCommit).run();
       writer_state->batch_committed();
       commits.fetch_add(1, std::memory_order_relaxed);
@@ -682,10 +803,14 @@ std::unique_ptr<SqliteStore> SqliteStore::open(SqliteOptions opts) {
 
   auto impl = std::make_unique<Impl>();
   try {
+    // A URI names its file in its own syntax (and may be shared on purpose): not locked.
+    if (opts.path.rfind("file:", 0) != 0) impl->file_lock = ProcessLock(opts.path);
     impl->writer_db = std::make_unique<Connection>(
         opts.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI);
     auto& w = *impl->writer_db;
-    impl->writer_state = std::make_unique<Writer>(w);
+    if (opts.cache_bytes > 0)
+      impl->cache = std::make_unique<ReadCache>(opts.cache_bytes, std::max<std::size_t>(opts.cache_tail, 1));
+    impl->writer_state = std::make_unique<Writer>(w, impl->cache.get());
     if (sqlite3_db_readonly(w.handle(), "main") == 1)
       throw std::runtime_error(where + "the database file is read-only");
     configure_common(w, opts);
@@ -721,11 +846,17 @@ void SqliteStore::close() { impl_->close(); }
 // ---- Reads ------------------------------------------------------------------------------------
 
 Result<std::optional<chat::User>> SqliteStore::find_user(std::string_view email) {
+  auto* cache = impl_->cache.get();
+  ReadCache::Generation gen = 0;
+  if (cache != nullptr)
+    if (auto u = cache->user(email, gen)) return std::optional<chat::User>(std::move(*u));
   return impl_->read([&](Connection& db) -> Result<std::optional<chat::User>> {
     auto q = db.query(kFindUser);
     q.bind_ref(1, email);
     if (!q.step()) return std::optional<chat::User>();
-    return std::optional<chat::User>(read_user(q));
+    auto u = read_user(q);
+    if (cache != nullptr) cache->fill_user(u, gen);
+    return std::optional<chat::User>(std::move(u));
   });
 }
 
@@ -744,6 +875,9 @@ Result<std::vector<chat::User>> SqliteStore::search_users(std::string_view needl
 
 Result<std::optional<chat::Conversation>> SqliteStore::find_conversation(
     const chat::ConversationId& id) {
+  auto* cache = impl_->cache.get();
+  if (cache != nullptr)
+    if (auto c = cache->conversation(id)) return std::optional<chat::Conversation>(std::move(*c));
   return impl_->read([&](Connection& db) -> Result<std::optional<chat::Conversation>> {
     auto q = db.query(kFindConversation);
     q.bind(1, id.hex());
@@ -752,12 +886,17 @@ Result<std::optional<chat::Conversation>> SqliteStore::find_conversation(
     do {
       c.participants.push_back(q.text(1));
     } while (q.step());
+    if (cache != nullptr) cache->fill_conversation(c);  // never changes once created
     return std::optional<chat::Conversation>(std::move(c));
   });
 }
 
 Result<std::vector<chat::ConversationSummary>> SqliteStore::list_conversations(
     std::string_view email) {
+  auto* cache = impl_->cache.get();
+  ReadCache::Generation gen = 0;
+  if (cache != nullptr)
+    if (auto list = cache->conversations_of(email, gen)) return by_activity(std::move(*list));
   return impl_->read([&](Connection& db) -> Result<std::vector<chat::ConversationSummary>> {
     std::vector<chat::ConversationSummary> out;
     auto q = db.query(kListConversations);
@@ -774,39 +913,37 @@ Result<std::vector<chat::ConversationSummary>> SqliteStore::list_conversations(
       std::sort(s.conversation.participants.begin(), s.conversation.participants.end());
       out.push_back(std::move(s));
     }
-    // Newest activity first (the last message, else the creation), then the newer id. The keys
-    // are sorted, then the summaries moved once into that order (sorting the summaries themselves
-    // moves their strings and vectors at every step).
-    struct Key {
-      chat::UnixMillis activity;
-      base::ObjectId id;
-      std::size_t index;
-    };
-    std::vector<Key> keys;
-    keys.reserve(out.size());
-    for (std::size_t i = 0; i < out.size(); ++i)
-      keys.push_back({out[i].last_message_time.value_or(out[i].conversation.created_at),
-                      out[i].conversation.id, i});
-    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-      return a.activity != b.activity ? a.activity > b.activity : a.id > b.id;
-    });
-    std::vector<chat::ConversationSummary> sorted;
-    sorted.reserve(out.size());
-    for (const auto& k : keys) sorted.push_back(std::move(out[k.index]));
-    return sorted;
+    if (cache != nullptr) cache->fill_conversations_of(email, out, gen);
+    return by_activity(std::move(out));
   });
 }
 
 Result<std::vector<chat::Message>> SqliteStore::list_messages(const chat::ConversationId& id,
                                                               std::int64_t skip,
                                                               std::int64_t limit) {
+  skip = std::max<std::int64_t>(skip, 0);
+  if (limit <= 0) return std::vector<chat::Message>();
+  auto* cache = impl_->cache.get();
+  ReadCache::Generation gen = 0;
+  if (cache != nullptr)
+    if (auto msgs = cache->messages(id, skip, limit, gen)) return std::move(*msgs);
+  // A page within the newest cache_tail messages reads the whole tail once, for the cache.
+  const auto tail = cache != nullptr ? static_cast<std::int64_t>(cache->tail_length()) : 0;
+  const bool fill = cache != nullptr && skip + limit <= tail;
   return impl_->read([&](Connection& db) -> Result<std::vector<chat::Message>> {
-    std::vector<chat::Message> out;
-    if (limit <= 0) return out;
-    out.reserve(static_cast<std::size_t>(std::min<std::int64_t>(limit, 256)));
+    std::vector<chat::Message> out;  // newest first
+    const auto rows = fill ? tail : limit;
+    out.reserve(static_cast<std::size_t>(std::min<std::int64_t>(rows, 256)));
     auto q = db.query(kListMessages);
-    q.bind(1, id.hex()).bind(2, limit).bind(3, std::max<std::int64_t>(skip, 0));
+    q.bind(1, id.hex()).bind(2, rows).bind(3, fill ? 0 : skip);
     while (q.step()) out.push_back(read_message(q));
+    if (fill) {
+      cache->fill_messages(id, out, static_cast<std::int64_t>(out.size()) < tail, gen);
+      // Keep the requested page: [skip, skip + limit) of the newest-first rows.
+      const auto n = static_cast<std::int64_t>(out.size());
+      out.erase(out.begin() + std::min(n, skip + limit), out.end());
+      out.erase(out.begin(), out.begin() + std::min(n, skip));
+    }
     std::reverse(out.begin(), out.end());
     return out;
   });

@@ -6,6 +6,7 @@
 //   BEGIN IMMEDIATE ... COMMIT (group commit: one fsync for many writes). Each write runs inside
 //   its own SAVEPOINT, so a failing write is rolled back alone and gets its own error.
 // - The schema is versioned with PRAGMA user_version and migrated at open().
+// - Hot reads are answered from a read cache the writer keeps current (SqliteOptions::cache_bytes).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -25,6 +26,11 @@ struct SqliteOptions {
   int reader_connections = 4;                   // read-only connections shared by all threads
   std::size_t max_batch = 512;                  // max writes per group-commit transaction
   int busy_timeout_ms = 5000;                   // waits on locks held by other processes
+  // Memory for the read cache (storage/read_cache.hpp) of users, conversations, conversation
+  // lists and each conversation's newest `cache_tail` messages; 0 disables it. The cache assumes
+  // this store is the only writer of the database (open() locks the file against other natters).
+  std::size_t cache_bytes = std::size_t{64} << 20;
+  std::size_t cache_tail = 64;
   // Test hook: runs on the writer thread inside every write transaction, after the batch's writes
   // and before COMMIT. Lets tests hold a write transaction open.
   std::function<void()> before_commit;
