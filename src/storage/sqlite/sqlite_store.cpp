@@ -662,7 +662,60 @@ struct SqliteStore::Impl {
   std::mutex close_mu;
   std::thread writer;
 
+  // Checkpoints run on their own thread and connection, so that copying WAL pages back into the
+  // database (and its fsync) never sits inside a write's COMMIT: the writer's WAL hook only asks.
+  std::unique_ptr<Connection> checkpoint_db;
+  std::mutex checkpoint_mu;
+  std::condition_variable checkpoint_cv;
+  bool checkpoint_wanted = false;
+  bool checkpoint_stop = false;
+  std::atomic<std::uint64_t> checkpoints{0};
+  std::atomic<bool> finish_checkpoint{false};  // the writer checkpoints the rest after its commit
+  std::thread checkpointer;
+
   ~Impl() { close(); }
+
+  // sqlite3_wal_hook, on the writer thread after each commit (replaces SQLite's auto-checkpoint).
+  // The checkpointer copies the WAL's pages back while the writer goes on committing; the WAL can
+  // only start over once a checkpoint has caught up before a write begins, so after each of the
+  // checkpointer's rounds the writer finishes the job inline: a checkpoint of just the frames
+  // committed since (and it does the whole job if the WAL grows far past the threshold anyway).
+  static int on_wal_commit(void* self, sqlite3* db, const char*, int wal_pages) {
+    auto* impl = static_cast<Impl*>(self);
+    const int threshold = impl->opts.checkpoint_pages;
+    if (impl->finish_checkpoint.exchange(false, std::memory_order_acq_rel) ||
+        wal_pages >= 8 * threshold) {
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (wal_pages >= threshold) {
+      {
+        std::lock_guard lock(impl->checkpoint_mu);
+        impl->checkpoint_wanted = true;
+      }
+      impl->checkpoint_cv.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void run_checkpointer() {
+    std::unique_lock lock(checkpoint_mu);
+    for (;;) {
+      checkpoint_cv.wait(lock, [&] { return checkpoint_wanted || checkpoint_stop; });
+      if (checkpoint_stop) return;
+      checkpoint_wanted = false;
+      lock.unlock();
+      int wal_pages = 0, copied = 0;
+      // PASSIVE: copies what no reader still needs, never waits for readers or the writer.
+      const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db->handle(), nullptr,
+                                               SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
+      if (rc == SQLITE_OK) {
+        checkpoints.fetch_add(1, std::memory_order_relaxed);
+        finish_checkpoint.store(true, std::memory_order_release);
+      }
+      else if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+        spdlog::warn("storage: checkpoint failed: {}", sqlite3_errmsg(checkpoint_db->handle()));
+      lock.lock();
+    }
+  }
 
   template <class F>
   auto read(F&& f) -> decltype(f(std::declval<Connection&>())) {
@@ -778,6 +831,13 @@ struct SqliteStore::Impl {
     queue.close();
     std::lock_guard lock(close_mu);
     if (writer.joinable() && writer.get_id() != std::this_thread::get_id()) writer.join();
+    {
+      std::lock_guard ck(checkpoint_mu);
+      checkpoint_stop = true;
+    }
+    checkpoint_cv.notify_one();
+    if (checkpointer.joinable() && checkpointer.get_id() != std::this_thread::get_id())
+      checkpointer.join();
   }
 };
 
@@ -786,6 +846,10 @@ SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteStore::~SqliteStore() { close(); }
 
 int SqliteStore::schema_version() { return sqlite::latest_schema_version(); }
+
+std::uint64_t SqliteStore::checkpoints() const {
+  return impl_->checkpoints.load(std::memory_order_relaxed);
+}
 
 std::uint64_t SqliteStore::commits() const {
   return impl_->commits.load(std::memory_order_relaxed);
@@ -822,6 +886,11 @@ std::unique_ptr<SqliteStore> SqliteStore::open(SqliteOptions opts) {
     w.exec(synchronous_pragma(opts.synchronous));
     sqlite::migrate(w);
 
+    impl->checkpoint_db =
+        std::make_unique<Connection>(opts.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI);
+    configure_common(*impl->checkpoint_db, opts);
+    impl->checkpoint_db->exec("PRAGMA wal_autocheckpoint = 0");
+
     for (int i = 0; i < opts.reader_connections; ++i) {
       auto r = std::make_unique<Connection>(opts.path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
       configure_common(*r, opts);
@@ -837,6 +906,8 @@ std::unique_ptr<SqliteStore> SqliteStore::open(SqliteOptions opts) {
   }
   impl->opts = std::move(opts);
   auto* raw = impl.get();
+  sqlite3_wal_hook(raw->writer_db->handle(), &Impl::on_wal_commit, raw);
+  impl->checkpointer = std::thread([raw] { raw->run_checkpointer(); });
   impl->writer = std::thread([raw] { raw->run_writer(); });
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }

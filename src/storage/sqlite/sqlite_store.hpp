@@ -5,6 +5,7 @@
 // - Writes are queued to one writer thread that commits everything queued (up to max_batch) in one
 //   BEGIN IMMEDIATE ... COMMIT (group commit: one fsync for many writes). Each write runs inside
 //   its own SAVEPOINT, so a failing write is rolled back alone and gets its own error.
+// - WAL checkpoints run on a thread of their own, outside the writer's commits.
 // - The schema is versioned with PRAGMA user_version and migrated at open().
 // - Hot reads are answered from a read cache the writer keeps current (SqliteOptions::cache_bytes).
 #include <cstddef>
@@ -31,6 +32,9 @@ struct SqliteOptions {
   // this store is the only writer of the database (open() locks the file against other natters).
   std::size_t cache_bytes = std::size_t{64} << 20;
   std::size_t cache_tail = 64;
+  // The writer asks for a checkpoint once the WAL holds this many pages; a checkpointer thread on
+  // its own connection runs it (PASSIVE), never inside a write's COMMIT.
+  int checkpoint_pages = 1000;
   // Test hook: runs on the writer thread inside every write transaction, after the batch's writes
   // and before COMMIT. Lets tests hold a write transaction open.
   std::function<void()> before_commit;
@@ -73,6 +77,8 @@ class SqliteStore final : public chat::Store {
 
   // Write transactions committed so far (one per batch). For tests and metrics.
   std::uint64_t commits() const;
+  // WAL checkpoints the checkpointer thread completed.
+  std::uint64_t checkpoints() const;
   // The schema version this build migrates databases to.
   static int schema_version();
 
