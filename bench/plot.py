@@ -110,6 +110,8 @@ def variant(r):
     if r["scenario"] in ("pairs", "fanout-tabs", "echo-fanout", "echo") and "window" in p:
         procs = p.get("procs", 1)
         return f"W={p['window']}" + (f" P={procs}" if procs > 1 else "")
+    if r["scenario"] == "rest" and p.get("rate"):
+        return f"at {p['rate']:,} req/s"
     return ""
 
 
