@@ -59,6 +59,8 @@ Session::Session(std::string id, std::shared_ptr<Server> server, asio::any_io_ex
       transport_(transport),
       wheel_(TimerWheel::of(strand_)) {
   deadline_.owner = this;
+  if (const auto* ex = strand_.target<asio::io_context::executor_type>())
+    pending_ = &asio::use_service<PendingWrites>(ex->context());
 }
 
 Session::~Session() { wheel_.cancel(deadline_); }
@@ -133,16 +135,57 @@ void Session::enqueue(Frame f) {
   flush();
 }
 
+// The WebSocket sessions of one io_context with a deferred write pending, written by one posted
+// handler (Session::flush). Only sessions whose executor is the plain io_context executor use it:
+// such a context is run by one thread (base::IoPool), so its handlers, this one's included, never
+// run concurrently. An Asio service: the list ends with its context (shutdown() releases sessions
+// still waiting, as the context releases the handlers it never ran).
+class PendingWrites : public asio::execution_context::service {
+ public:
+  using key_type = PendingWrites;
+  static asio::execution_context::id id;
+  explicit PendingWrites(asio::execution_context& ctx) : service(ctx) {}
+
+  std::vector<std::shared_ptr<Session>> sessions;
+  bool posted = false;
+
+ private:
+  void shutdown() override { std::vector<std::shared_ptr<Session>>().swap(sessions); }
+};
+asio::execution_context::id PendingWrites::id;
+
 void Session::flush() {
   if (queue_.empty()) return;
   if (transport() == Transport::websocket) {
     // Deferred to the end of the current run of handlers: frames queued meanwhile (a burst of
-    // broadcasts, a batch of committed messages) leave in one write instead of one each.
+    // broadcasts, a batch of committed messages) leave in one write instead of one each, and
+    // all the sessions of a thread that have something to write share one posted handler.
     if (flush_posted_ || !ws_ || ws_->writing) return;
     flush_posted_ = true;
-    asio::post(strand_, [self = shared_from_this()] {
-      self->flush_posted_ = false;
-      self->ws_write_next();
+    if (pending_ == nullptr) {  // on a strand: a post of its own
+      asio::post(strand_, [self = shared_from_this()] {
+        self->flush_posted_ = false;
+        self->ws_write_next();
+      });
+      return;
+    }
+    auto& p = *pending_;
+    p.sessions.push_back(shared_from_this());
+    if (p.posted) return;
+    p.posted = true;
+    asio::post(strand_, [&p] {
+      auto sessions = std::move(p.sessions);
+      p.sessions.clear();
+      p.posted = false;
+      for (auto& s : sessions) {
+        s->flush_posted_ = false;
+        s->ws_write_next();
+      }
+      // Keep the vector's capacity for the next burst when nothing was queued meanwhile.
+      if (p.sessions.empty()) {
+        sessions.clear();
+        p.sessions.swap(sessions);
+      }
     });
   } else if (poll_) {
     answer_poll(PollAnswer{200, take_payload()});

@@ -34,6 +34,8 @@ struct PollAnswer {
   int error_code = -1;  // >= 0: answer with the Engine.IO JSON error {"code":N,...}
 };
 
+class PendingWrites;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   // Created by Server only.
@@ -137,6 +139,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool awaiting_pong_ = false;
   bool handler_told_ = false;  // on_open delivered (on_close is owed)
   bool flush_posted_ = false;  // a WebSocket write of the queue is posted (see flush())
+  PendingWrites* pending_ = nullptr;  // its io_context's list (see flush()); null on a strand
   std::size_t queued_bytes_ = 0;
   std::vector<Frame> queue_;  // not yet handed to a transport
   TimerWheel& wheel_;
