@@ -156,20 +156,6 @@ inline void str(std::string& out, std::string_view s) {
   append_bounded(out, str_bound(s.size()), [&](Cursor& c) { c.str(s); });
 }
 
-inline void opt_str(std::string& out, const std::optional<std::string>& s) {
-  if (s) str(out, *s);
-  else out.append("null", 4);
-}
-
-inline void integer(std::string& out, std::int64_t v) {
-  append_bounded(out, kIntBound, [&](Cursor& c) { c.integer(v); });
-}
-
-inline void boolean(std::string& out, bool v) {
-  if (v) out.append("true", 4);
-  else out.append("false", 5);
-}
-
 // `[r(x0),r(x1),...]` where `render(out, x)` appends one element.
 template <class Range, class Render>
 void array(std::string& out, const Range& items, Render&& render) {
@@ -181,19 +167,6 @@ void array(std::string& out, const Range& items, Render&& render) {
     render(out, x);
   }
   out.push_back(']');
-}
-
-inline void id(std::string& out, const base::ObjectId& v) {
-  append_bounded(out, kIdBound, [&](Cursor& c) { c.id(v); });
-}
-
-inline void time(std::string& out, std::int64_t millis) {
-  append_bounded(out, kTimeBound, [&](Cursor& c) { c.time(millis); });
-}
-
-inline void opt_time(std::string& out, const std::optional<std::int64_t>& millis) {
-  if (millis) time(out, *millis);
-  else out.append("null", 4);
 }
 
 }  // namespace base::json_text
