@@ -6,7 +6,10 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse_query.hpp>
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "base/log.hpp"
 #include "base/object_id.hpp"
@@ -354,8 +357,13 @@ base::awaitable<http::Outcome> Server::handle_polling(http::Request req, http::C
                            sock.async_wait(tcp::socket::wait_read, base::as_result));
         if (r.index() == 1 && !w->done) {
           boost::system::error_code ec = std::get<0>(std::get<1>(r));
-          boost::system::error_code ec2;
-          if (ec || sock.available(ec2) == 0 || ec2) {
+          // Readiness can be stale (reported for the bytes of this very request, which the
+          // read before already took), so ask the socket: EOF or an error is the client gone,
+          // nothing yet is a spurious wakeup, bytes are a pipelined request.
+          char byte;
+          const auto n = ec ? -1 : ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+          if (n < 0 && !ec && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+          if (n <= 0) {
             asio::post(s->executor(), [s, w] { s->poll_aborted(w); });
             co_return http::Outcome{http::Disposition::close, 499};
           }
