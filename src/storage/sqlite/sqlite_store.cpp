@@ -670,28 +670,38 @@ struct SqliteStore::Impl {
   bool checkpoint_wanted = false;
   bool checkpoint_stop = false;
   std::atomic<std::uint64_t> checkpoints{0};
-  std::atomic<bool> finish_checkpoint{false};  // the writer checkpoints the rest after its commit
+  std::atomic<std::uint64_t> checkpointed_frames{0};  // WAL frames the checkpointer copied back
+  // A checkpointer round: asked for by the writer (running), done (finished: the writer
+  // checkpoints the frames committed since after its next commit), then idle again.
+  enum class Round { idle, running, finished };
+  std::atomic<Round> round{Round::idle};
   std::thread checkpointer;
 
   ~Impl() { close(); }
 
   // sqlite3_wal_hook, on the writer thread after each commit (replaces SQLite's auto-checkpoint).
-  // The checkpointer copies the WAL's pages back while the writer goes on committing; the WAL can
+  // The checkpointer copies the WAL's pages back while the writer goes on committing. The WAL can
   // only start over once a checkpoint has caught up before a write begins, so after each of the
   // checkpointer's rounds the writer finishes the job inline: a checkpoint of just the frames
-  // committed since (and it does the whole job if the WAL grows far past the threshold anyway).
+  // committed since (a few pages and one small fsync). No new round is asked for until then, so
+  // the two never compete for the checkpoint lock. If the WAL grows far past the threshold anyway
+  // (a round that cannot keep up), the writer checkpoints inline.
   static int on_wal_commit(void* self, sqlite3* db, const char*, int wal_pages) {
     auto* impl = static_cast<Impl*>(self);
     const int threshold = impl->opts.checkpoint_pages;
-    if (impl->finish_checkpoint.exchange(false, std::memory_order_acq_rel) ||
-        wal_pages >= 8 * threshold) {
+    auto state = impl->round.load(std::memory_order_acquire);
+    if (state == Round::finished) {
+      impl->round.store(Round::idle, std::memory_order_release);
       sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    } else if (wal_pages >= threshold) {
+    } else if (state == Round::idle && wal_pages >= threshold) {
+      impl->round.store(Round::running, std::memory_order_release);
       {
         std::lock_guard lock(impl->checkpoint_mu);
         impl->checkpoint_wanted = true;
       }
       impl->checkpoint_cv.notify_one();
+    } else if (wal_pages >= 8 * threshold) {
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     }
     return SQLITE_OK;
   }
@@ -707,12 +717,16 @@ struct SqliteStore::Impl {
       // PASSIVE: copies what no reader still needs, never waits for readers or the writer.
       const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db->handle(), nullptr,
                                                SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
-      if (rc == SQLITE_OK) {
+      if (rc == SQLITE_OK && wal_pages >= 0) {
         checkpoints.fetch_add(1, std::memory_order_relaxed);
-        finish_checkpoint.store(true, std::memory_order_release);
+        checkpointed_frames.fetch_add(static_cast<std::uint64_t>(std::max(copied, 0)),
+                                      std::memory_order_relaxed);
+        round.store(Round::finished, std::memory_order_release);  // the writer tops it up
+      } else {
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+          spdlog::warn("storage: checkpoint failed: {}", sqlite3_errmsg(checkpoint_db->handle()));
+        round.store(Round::idle, std::memory_order_release);  // ask again on a later commit
       }
-      else if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
-        spdlog::warn("storage: checkpoint failed: {}", sqlite3_errmsg(checkpoint_db->handle()));
       lock.lock();
     }
   }
@@ -851,6 +865,10 @@ std::uint64_t SqliteStore::checkpoints() const {
   return impl_->checkpoints.load(std::memory_order_relaxed);
 }
 
+std::uint64_t SqliteStore::checkpointed_frames() const {
+  return impl_->checkpointed_frames.load(std::memory_order_relaxed);
+}
+
 std::uint64_t SqliteStore::commits() const {
   return impl_->commits.load(std::memory_order_relaxed);
 }
@@ -890,6 +908,10 @@ std::unique_ptr<SqliteStore> SqliteStore::open(SqliteOptions opts) {
         std::make_unique<Connection>(opts.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI);
     configure_common(*impl->checkpoint_db, opts);
     impl->checkpoint_db->exec("PRAGMA wal_autocheckpoint = 0");
+    impl->checkpoint_db->exec(synchronous_pragma(opts.synchronous));  // its fsyncs, as configured
+    // A connection learns that the file is in WAL mode, and opens the WAL, on its first read; until
+    // then sqlite3_wal_checkpoint_v2 on it returns SQLITE_OK having done nothing (log size -1).
+    impl->checkpoint_db->scalar_int("PRAGMA user_version");
 
     for (int i = 0; i < opts.reader_connections; ++i) {
       auto r = std::make_unique<Connection>(opts.path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);

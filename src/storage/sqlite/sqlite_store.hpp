@@ -77,8 +77,9 @@ class SqliteStore final : public chat::Store {
 
   // Write transactions committed so far (one per batch). For tests and metrics.
   std::uint64_t commits() const;
-  // WAL checkpoints the checkpointer thread completed.
+  // WAL checkpoints the checkpointer thread completed, and the WAL frames they copied back.
   std::uint64_t checkpoints() const;
+  std::uint64_t checkpointed_frames() const;
   // The schema version this build migrates databases to.
   static int schema_version();
 
