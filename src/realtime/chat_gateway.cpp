@@ -202,21 +202,23 @@ void ChatGateway::announce(const std::string& email, bool online) {
 
 void ChatGateway::message_sent(const chat::AppendResult& r) {
   const auto& m = r.message;
-  std::vector<std::string> everyone;
   std::vector<std::string> others;
-  for (auto& p : r.conversation.participants) {
-    everyone.push_back(user_room(p));
+  for (auto& p : r.conversation.participants)
     if (p != m.sender_email) others.push_back(user_room(p));
-  }
   // JSON text rendered directly (chat/wire_text.hpp): every message passes here.
   std::string text;
   chat::wire_text::message(text, m);
-  socketio::BroadcastOperator(nsp_, socketio::BroadcastTarget{std::move(everyone), {}})
-      .emit("new_message", socketio::Payload::serialized(std::move(text)));
-  text.clear();
+  const auto message = socketio::Payload::serialized(std::move(text));
+  text = std::string();
   chat::wire_text::message_notification(text, m);
+  const auto notification = socketio::Payload::serialized(std::move(text));
+  // The other participants' sockets get new_message then message_notification as one broadcast
+  // (one selection, hand-off and write per socket); the sender's own tabs get new_message. A
+  // socket is in one user room only (its user's), so the two selections never overlap.
   socketio::BroadcastOperator(nsp_, socketio::BroadcastTarget{std::move(others), {}})
-      .emit("message_notification", socketio::Payload::serialized(std::move(text)));
+      .emit_each({{"new_message", message}, {"message_notification", notification}});
+  socketio::BroadcastOperator(nsp_, socketio::BroadcastTarget{{user_room(m.sender_email)}, {}})
+      .emit("new_message", message);
 }
 
 void ChatGateway::marked_read(const chat::Conversation& c, const std::string& email) {

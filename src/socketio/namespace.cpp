@@ -1,5 +1,7 @@
 #include "socketio/namespace.hpp"
 
+#include <iterator>
+
 namespace socketio {
 
 BroadcastOperator BroadcastOperator::to(std::string room) const {
@@ -18,6 +20,16 @@ void BroadcastOperator::emit(std::string_view event, const Payload& args) const 
   nsp_->adapter().broadcast(BroadcastPacket{
       nsp_->name(), target_,
       encode_frames(PacketType::event, nsp_->name(), std::nullopt, event, args)});
+}
+
+void BroadcastOperator::emit_each(std::initializer_list<Event> events) const {
+  BroadcastPacket packet{nsp_->name(), target_, {}};
+  for (const auto& e : events) {
+    auto frames = encode_frames(PacketType::event, nsp_->name(), std::nullopt, e.name, e.args);
+    packet.frames.insert(packet.frames.end(), std::make_move_iterator(frames.begin()),
+                         std::make_move_iterator(frames.end()));
+  }
+  nsp_->adapter().broadcast(packet);
 }
 
 std::vector<SocketPtr> BroadcastOperator::sockets() const {

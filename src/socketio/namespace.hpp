@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,13 @@ class BroadcastOperator {
   BroadcastOperator except(std::string room) const;
   // Encodes once and hands the frames to the adapter. Thread-safe.
   void emit(std::string_view event, const Payload& args = {}) const;
+  // Several events as one broadcast: each selected socket gets them in this order, in one
+  // hand-off (one selection, one queueing and one write per socket instead of one per event).
+  struct Event {
+    std::string_view name;
+    const Payload& args;
+  };
+  void emit_each(std::initializer_list<Event> events) const;
   // Sockets on this node that the selection covers.
   std::vector<SocketPtr> sockets() const;
   // Disconnects every selected socket on this node.

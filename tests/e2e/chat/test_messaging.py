@@ -38,6 +38,10 @@ def test_the_first_message_reaches_every_tab_of_both_users_without_a_join(chat):
     for s in (a1, a2):
         s.rec.assert_none("message_notification", lambda n: n["sender_email"] == alice.email,
                           "(for their own message)")
+    for s in (b1, b2):  # a recipient's tab sees the message before its notification
+        order = [e for e, a, _ in s.rec.entries if e in ("new_message", "message_notification")
+                 and a[0]["conversation_id"] == msg["conversation_id"]]
+        assert order == ["new_message", "message_notification"], s.rec.summary()
     for s in (a1, a2, b1, b2):
         assert len(s.rec.all("new_message", by_id(msg["id"]))) == 1, s.rec.summary()
     assert chat.api.conversation_with(bob, alice)["conversation_id"] == msg["conversation_id"]
