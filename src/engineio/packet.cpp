@@ -84,6 +84,11 @@ Frame Frame::text_wire(std::string wire) {
   return Frame(std::make_shared<const std::string>(std::move(wire)), false);
 }
 
+Frame Frame::detached() const {
+  if (!bytes_) return Frame();
+  return Frame(std::make_shared<const std::string>(*bytes_), binary_);
+}
+
 Frame Frame::binary(std::string bytes) {
   return Frame(std::make_shared<const std::string>(std::move(bytes)), true);
 }

@@ -58,6 +58,11 @@ class Frame {
   // Any text packet type with optional data, e.g. control(PacketType::ping) -> "2".
   static Frame control(PacketType t, std::string_view data = {});
 
+  // The same frame with bytes of its own. Copies of a Frame share one reference count; a
+  // broadcast copies its frames once per thread with this, so that the threads queueing them to
+  // their sockets do not contend for one count.
+  Frame detached() const;
+
   bool is_binary() const { return binary_; }
   // WebSocket frame contents: the full text packet ("4hello"), or the raw bytes when binary.
   std::string_view wire() const { return bytes_ ? std::string_view(*bytes_) : std::string_view(); }

@@ -71,10 +71,20 @@ void Socket::send_encoded_to(std::vector<SocketPtr> targets,
   // frames for the caller's own socket. Sockets on single-threaded contexts (base::IoPool) are
   // grouped: one hand-off per context, inline for the caller's context.
   auto context_of = [](const SocketPtr& s) { return s->executor().target<ContextExecutor>(); };
-  auto hand_off = [&frames](const ContextExecutor& ex, std::vector<SocketPtr> group) {
-    // Runs on the sockets' own single-threaded context: they are written to in place.
-    asio::dispatch(ex, [group = std::move(group), frames]() {
-      for (auto& s : group) s->send_encoded_here(frames);
+  auto hand_off = [&frames](const ContextExecutor& ex, std::vector<SocketPtr> group,
+                            bool detach) {
+    // Runs on the sockets' own single-threaded context: they are written to in place. When
+    // several threads share the broadcast, each gets frames of its own (detached: a few hundred
+    // bytes copied) instead of all queueing copies that share one atomic reference count.
+    std::vector<engineio::Frame> mine;
+    if (detach) {
+      mine.reserve(frames.size());
+      for (const auto& f : frames) mine.push_back(f.detached());
+    } else {
+      mine = frames;
+    }
+    asio::dispatch(ex, [group = std::move(group), fs = std::move(mine)]() {
+      for (auto& s : group) s->send_encoded_here(fs);
     });
   };
   if (targets.empty()) return;
@@ -85,7 +95,7 @@ void Socket::send_encoded_to(std::vector<SocketPtr> targets,
         const auto* ex = context_of(s);
         return ex && *ex == *first;
       })) {
-    hand_off(*first, std::move(targets));
+    hand_off(*first, std::move(targets), false);
     return;
   }
   std::vector<std::pair<ContextExecutor, std::vector<SocketPtr>>> groups;
@@ -99,7 +109,7 @@ void Socket::send_encoded_to(std::vector<SocketPtr> targets,
     if (g == groups.end()) g = groups.emplace(groups.end(), *ex, std::vector<SocketPtr>());
     g->second.push_back(std::move(s));
   }
-  for (auto& [ex, group] : groups) hand_off(ex, std::move(group));
+  for (auto& [ex, group] : groups) hand_off(ex, std::move(group), groups.size() > 1);
 }
 
 void Socket::emit(std::string_view event, const Payload& args) {

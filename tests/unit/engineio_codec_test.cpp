@@ -39,6 +39,19 @@ TEST(EngineioPacket, BinaryFrameIsAMessageWithRawBytes) {
   EXPECT_EQ(p.data, std::string("\x01\x02\x03\x04", 4));
 }
 
+// A detached frame has the same wire bytes and kind in storage of its own (what a broadcast hands
+// to each thread); an empty frame stays empty.
+TEST(EngineioPacket, DetachedFrameCopiesTheBytes) {
+  for (const auto& f :
+       {engineio::Frame::text("hello"), engineio::Frame::binary(std::string("\x01\x00", 2))}) {
+    const auto d = f.detached();
+    EXPECT_EQ(d.wire(), f.wire());
+    EXPECT_EQ(d.is_binary(), f.is_binary());
+    EXPECT_NE(d.wire().data(), f.wire().data());
+  }
+  EXPECT_TRUE(engineio::Frame().detached().empty());
+}
+
 TEST(EngineioPayload, SplitsRecordsOnRecordSeparator) {
   auto r = decode_payload("4hello\x1e" "2\x1e" "4world");
   ASSERT_TRUE(r.ok());
