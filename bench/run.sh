@@ -24,7 +24,8 @@
 #   IDLE_SOCKETS (5000) IDLE_SPU (10) PAIRS (50) PAIRS_WINDOWS ("1 10 50": one pairs run per window,
 #   the throughput/latency curve) WINDOW (10: tabs, echo) TABS (100) FAN_SOCKETS (2000)
 #   FAN_SPU (20) PRES_USERS (1000) REST_CLIENTS (32) ECHO_SOCKETS (50)
-# rest also runs natter open loop at the peer's best req/s (p99 at the peer's best rate).
+# rest also runs natter open loop on each endpoint at the peer's best req/s there (p99 at the peer's
+# best rate).
 # Output: bench/results/<timestamp>.jsonl (one JSON line per scenario and server, first line = machine),
 # the tables on stderr, and natter/peer ratios at the end, natter/natter-echo for idle and tabs
 # (bench/plot.py --summary).
@@ -233,19 +234,22 @@ for sc in $SCENARIOS; do
     esac
   done
   # Latency at the peer's best rate (as pairs reports p99 at the peer's best rate): natter again,
-  # open loop (--rate) at the highest req/s the peer reached on any endpoint.
+  # open loop (--rate), each endpoint alone at the req/s the peer reached on that endpoint.
   if [ "$sc" = rest ] && [[ " $SERVERS " == *" natter "* ]]; then
-    peer_rate=$(python3 -c '
+    python3 -c '
 import json, sys
-best = 0
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    if r.get("scenario") == "rest" and r.get("server") == "peer":
-        best = max([best] + [v.get("req_per_s", 0) for v in r["results"].values() if isinstance(v, dict)])
-print(int(best) if best else "")' "$OUT")
-    if [ -n "$peer_rate" ]; then
-      run_one natter natter rest --clients "$REST_CLIENTS" --duration "$REST_DURATION" --warmup 1 --rate "$peer_rate"
-    fi
+    if r.get("scenario") == "rest" and r.get("server") == "peer" and not r["params"].get("rate"):
+        for ep, v in r["results"].items():
+            if isinstance(v, dict) and v.get("req_per_s"):
+                print(ep, int(v["req_per_s"]))' "$OUT" > "$WORK/peer-rates"
+    mapfile -t peer_rates < "$WORK/peer-rates"  # (not a `while read` loop: the servers get stdin)
+    for line in "${peer_rates[@]}"; do
+      read -r ep peer_rate <<< "$line"
+      run_one natter natter rest --clients "$REST_CLIENTS" --duration "$REST_DURATION" --warmup 1 \
+        --endpoints "$ep" --rate "$peer_rate"
+    done
   fi
   if [ "$sc" = echo ]; then
     if [ -n "$ECHO_CMD" ]; then
