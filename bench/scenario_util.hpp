@@ -41,13 +41,12 @@ awaitable<void> connect_and_hold(Worker& w, std::vector<std::shared_ptr<SioClien
 // server and the generator, RSS per socket; fails the report on failed or closed sockets.
 void put_connects(Report& r, const Partial& m, double hold);
 
-// The fields of a chat message payload that the scenarios use.
+// The field of a chat message payload that the scenarios use (the text carries their stamp).
 // Views into the parsed JSON text (the usual compact payloads), or into `owned` when the values
 // had to be unescaped by a full parse. Valid while that text (or this view's copy) lives.
 struct MessageView {
-  std::string_view text;    // "message"
-  std::string_view sender;  // "sender_email"
-  std::shared_ptr<const std::pair<std::string, std::string>> owned;
+  std::string_view text;  // "message"
+  std::shared_ptr<const std::string> owned;
 };
 // Parses the JSON object of a new_message event (cheap: monotonic buffer on the stack).
 std::optional<MessageView> parse_message(std::string_view json);
