@@ -77,6 +77,31 @@ def test_a_message_sent_without_an_ack_is_delivered_the_same(chat):
     b2.rec.next("message_notification", lambda n: n["message"] == "no ack wanted")
 
 
+def test_tabs_opened_and_closed_between_messages_get_the_messages_sent_while_open(chat):
+    # A user's room changes between broadcasts (the server shares one member list per room until
+    # the next join or leave): each message reaches exactly the tabs open when it was sent.
+    alice = chat.api.new_user("alice")
+    bob = chat.api.new_user("bob")
+    a1, b1 = chat.connect(alice, "alice#1"), chat.connect(bob, "bob#1")
+    m1 = a1.call("send_message", {"to_email": bob.email, "message": "one tab"})["message"]
+    assert b1.rec.next("new_message", by_id(m1["id"])) == m1
+    b2 = chat.connect(bob, "bob#2")
+    m2 = a1.call("send_message", {"to_email": bob.email, "message": "two tabs"})["message"]
+    for s in (b1, b2):
+        assert s.rec.next("new_message", by_id(m2["id"])) == m2, s.label
+        s.rec.next("message_notification", lambda n: n["message"] == "two tabs")
+    b1.disconnect()
+    b3 = chat.connect(bob, "bob#3")
+    m3 = a1.call("send_message", {"to_email": bob.email, "message": "after a close"})["message"]
+    for s in (b2, b3):
+        assert s.rec.next("new_message", by_id(m3["id"])) == m3, s.label
+    chat.barrier([a1, b2, b3])
+    assert b3.rec.all("new_message", by_id(m1["id"])) == [] and b3.rec.all("new_message", by_id(m2["id"])) == []
+    assert b2.rec.all("new_message", by_id(m1["id"])) == []
+    for s in (b2, b3):
+        assert len(s.rec.all("new_message", by_id(m3["id"]))) == 1, s.rec.summary()
+
+
 def test_socket_messages_show_in_rest_history_with_the_right_unread_counts(chat):
     alice, bob, a1, _, b1, _ = two_users_two_tabs(chat)
     sent = [a1.call("send_message", {"to_email": bob.email, "message": t})["message"]
