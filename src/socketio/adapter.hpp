@@ -45,6 +45,9 @@ class Adapter {
   virtual std::vector<std::string> rooms_of(const Socket& socket) const = 0;
   // Sockets on this node that `target` selects.
   virtual std::vector<SocketPtr> sockets(const BroadcastTarget& target) const = 0;
+  // False only when a broadcast to `target` certainly reaches nobody, so that a caller may skip
+  // encoding it. An adapter that spans nodes answers true (other nodes may have members).
+  virtual bool may_reach(const BroadcastTarget& target) const = 0;
   // Delivers to every selected socket. Implementations select under their lock and send
   // outside it.
   virtual void broadcast(const BroadcastPacket& packet) = 0;

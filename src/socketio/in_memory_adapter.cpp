@@ -107,6 +107,15 @@ std::vector<SocketPtr> InMemoryAdapter::select(const BroadcastTarget& t) const {
   return out;
 }
 
+bool InMemoryAdapter::may_reach(const BroadcastTarget& target) const {
+  std::lock_guard lk(mu_);
+  if (target.rooms.empty()) return !by_id_.empty();
+  // A room exists only while it has members; exclusions are not looked at (an upper bound).
+  return std::any_of(target.rooms.begin(), target.rooms.end(), [&](const std::string& room) {
+    return rooms_.contains(room) || by_id_.contains(room);
+  });
+}
+
 std::vector<SocketPtr> InMemoryAdapter::sockets(const BroadcastTarget& target) const {
   std::lock_guard lk(mu_);
   return select(target);

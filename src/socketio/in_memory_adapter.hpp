@@ -17,6 +17,7 @@ class InMemoryAdapter : public Adapter {
   void leave(const Socket& socket, std::string_view room) override;
   std::vector<std::string> rooms_of(const Socket& socket) const override;
   std::vector<SocketPtr> sockets(const BroadcastTarget& target) const override;
+  bool may_reach(const BroadcastTarget& target) const override;
   void broadcast(const BroadcastPacket& packet) override;
 
   // Sockets in `room` (an id counts as a room of one). Thread-safe.

@@ -32,6 +32,8 @@ void BroadcastOperator::emit_each(std::initializer_list<Event> events) const {
   nsp_->adapter().broadcast(packet);
 }
 
+bool BroadcastOperator::may_reach() const { return nsp_->adapter().may_reach(target_); }
+
 std::vector<SocketPtr> BroadcastOperator::sockets() const {
   return nsp_->adapter().sockets(target_);
 }

@@ -48,6 +48,8 @@ class BroadcastOperator {
   void emit_each(std::initializer_list<Event> events) const;
   // Sockets on this node that the selection covers.
   std::vector<SocketPtr> sockets() const;
+  // False when an emit would certainly reach nobody (Adapter::may_reach): skip encoding it.
+  bool may_reach() const;
   // Disconnects every selected socket on this node.
   void disconnect(bool close_transport = false) const;
   const BroadcastTarget& target() const { return target_; }
