@@ -137,6 +137,26 @@ def test_rest_send_emits_the_same_new_message_and_notification(chat):
     assert chat.api.messages(alice, via_rest["conversation_id"]) == [via_rest, reply]
 
 
+def test_a_rest_send_to_an_offline_user_reaches_the_senders_tabs_and_the_history(chat):
+    # Only one side has sockets: the sender's tabs get new_message (no notification), and the
+    # recipient, connecting later, finds the message in the history and the unread count.
+    alice = chat.api.new_user("alice")
+    bob = chat.api.new_user("bob")
+    a1 = chat.connect(alice, "alice#1")
+    sent = chat.api.send(alice, bob, "while you were away")
+    assert a1.rec.next("new_message", by_id(sent["id"])) == sent
+    b1 = chat.connect(bob, "bob#1")
+    chat.barrier([a1, b1])
+    a1.rec.assert_none("message_notification", lambda n: n["message"] == "while you were away")
+    assert b1.rec.all("new_message", by_id(sent["id"])) == []
+    assert chat.api.messages(bob, sent["conversation_id"]) == [sent]
+    assert chat.api.conversation_with(bob, alice)["unread_count"] == 1
+    # And the other way round: only the recipient online.
+    a1.disconnect()
+    back = chat.api.send(bob, alice, "now you are away")
+    assert b1.rec.next("new_message", by_id(back["id"])) == back
+
+
 def test_rest_mark_read_emits_marked_as_read_to_every_tab_of_both_users(chat):
     alice, bob, a1, a2, b1, b2 = two_users_two_tabs(chat)
     m = chat.api.send(alice, bob, "read me")
