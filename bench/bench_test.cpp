@@ -48,6 +48,37 @@ TEST(SioCodec, SplitsEventNameAndData) {
   EXPECT_TRUE(g.data.empty());
 }
 
+// The compact fast path and the general path agree: compact frames, and frames with spaces, an
+// escaped quote in the name, a namespace or an ack id (which take the general path).
+TEST(SioCodec, CompactEventsDecodeLikeTheGeneralPath) {
+  struct Case {
+    const char* text;
+    const char* event;
+    const char* data;
+  };
+  for (const Case& c : {Case{R"(42["new_message",{"message":"a\",b]"}])", "new_message",
+                             R"({"message":"a\",b]"})"},
+                        Case{R"(42["x",1])", "x", "1"},
+                        Case{R"(42["online_users"])", "online_users", ""},
+                        Case{R"(42[ "spaced" , {"a":1} ])", "spaced", R"({"a":1})"},
+                        Case{R"(42["x" ,2])", "x", "2"},
+                        Case{R"(42["q\"uote",3])", R"(q\"uote)", "3"},
+                        Case{R"(42["x",[1,2] ])", "x", "[1,2]"}}) {
+    auto f = sio::decode(c.text);
+    ASSERT_EQ(f.kind, sio::Kind::sio_event) << c.text;
+    EXPECT_EQ(f.event, c.event) << c.text;
+    EXPECT_EQ(f.data, c.data) << c.text;
+    EXPECT_EQ(f.nsp, "/") << c.text;
+    EXPECT_EQ(f.ack_id, -1) << c.text;
+  }
+  auto acked = sio::decode(R"(421["x",1])");
+  ASSERT_EQ(acked.kind, sio::Kind::sio_event);
+  EXPECT_EQ(acked.ack_id, 1);
+  EXPECT_EQ(acked.data, "1");
+  EXPECT_NE(sio::decode(R"(42["unterminated)").kind, sio::Kind::sio_event);
+  EXPECT_NE(sio::decode(R"(42["x",1)").kind, sio::Kind::sio_event);
+}
+
 TEST(SioCodec, ReadsNamespaceAndAckId) {
   auto f = sio::decode(R"(42/chat,17["x",1])");
   ASSERT_EQ(f.kind, sio::Kind::sio_event);
