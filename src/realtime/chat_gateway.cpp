@@ -205,26 +205,28 @@ void ChatGateway::message_sent(const chat::AppendResult& r) {
   std::vector<std::string> others;
   for (auto& p : r.conversation.participants)
     if (p != m.sender_email) others.push_back(user_room(p));
-  // The other participants' sockets get new_message then message_notification as one broadcast
-  // (one selection, hand-off and write per socket); the sender's own tabs get new_message. A
-  // socket is in one user room only (its user's), so the two selections never overlap. Nothing
-  // is rendered for users with no socket (a REST send to someone offline).
-  socketio::BroadcastOperator to_others(nsp_, socketio::BroadcastTarget{std::move(others), {}});
-  socketio::BroadcastOperator to_sender(nsp_,
-                                        socketio::BroadcastTarget{{user_room(m.sender_email)}, {}});
-  const bool others_online = to_others.may_reach(), sender_online = to_sender.may_reach();
-  if (!others_online && !sender_online) return;
+  std::string sender_room = user_room(m.sender_email);
+  // Nothing is rendered when none of the conversation's users has a socket (a REST send to
+  // someone offline): one look at the adapter for all of them.
+  std::vector<std::string> everyone = others;
+  everyone.push_back(sender_room);
+  if (!socketio::BroadcastOperator(nsp_, socketio::BroadcastTarget{std::move(everyone), {}})
+           .may_reach())
+    return;
   // JSON text rendered directly (chat/wire_text.hpp): every message passes here.
   std::string text;
   chat::wire_text::message(text, m);
   const auto message = socketio::Payload::serialized(std::move(text));
-  if (others_online) {
-    text = std::string();
-    chat::wire_text::message_notification(text, m);
-    const auto notification = socketio::Payload::serialized(std::move(text));
-    to_others.emit_each({{"new_message", message}, {"message_notification", notification}});
-  }
-  if (sender_online) to_sender.emit("new_message", message);
+  text = std::string();
+  chat::wire_text::message_notification(text, m);
+  const auto notification = socketio::Payload::serialized(std::move(text));
+  // The other participants' sockets get new_message then message_notification as one broadcast
+  // (one selection, hand-off and write per socket); the sender's own tabs get new_message. A
+  // socket is in one user room only (its user's), so the two selections never overlap.
+  socketio::BroadcastOperator(nsp_, socketio::BroadcastTarget{std::move(others), {}})
+      .emit_each({{"new_message", message}, {"message_notification", notification}});
+  socketio::BroadcastOperator(nsp_, socketio::BroadcastTarget{{std::move(sender_room)}, {}})
+      .emit("new_message", message);
 }
 
 void ChatGateway::marked_read(const chat::Conversation& c, const std::string& email) {
